@@ -1,0 +1,284 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/quiver-app/quiver/app/codex"
+)
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Account Account
+	Created bool // a new account
+	Adopted bool // an existing account took the login's tokens
+}
+
+// ImportLogin stores a login: a new identity becomes a new account; a known
+// one takes the login's tokens when they are newer than the stored ones (the
+// Codex CLI refreshed, or the user signed in again). Tokens reach the secret
+// store before the metadata names the account.
+func (s *Store) ImportLogin(ctx context.Context, l codex.Login) (ImportResult, error) {
+	var res ImportResult
+	id := IDFor(l.Identity())
+	err := s.change(ctx, func(accs *[]Account) error {
+		i := slices.IndexFunc(*accs, func(a Account) bool { return a.ID == id })
+		if i < 0 {
+			if err := s.writeSecret(ctx, id, secretFromLogin(l)); err != nil {
+				return err
+			}
+			a := Account{
+				ID:               id,
+				Alias:            uniqueAlias(*accs, defaultAlias(l.IDClaims.Email, id), id),
+				Email:            l.IDClaims.Email,
+				Plan:             l.IDClaims.PlanType,
+				ChatGPTAccountID: l.Identity().ChatGPTAccountID,
+				ChatGPTUserID:    l.Identity().ChatGPTUserID,
+				Order:            nextOrder(*accs),
+				TokenExpiry:      l.Expiry,
+				LastRefresh:      l.LastRefresh,
+				AddedAt:          s.opts.Now().UTC(),
+			}
+			*accs = append(*accs, a)
+			res = ImportResult{Account: a, Created: true}
+			return nil
+		}
+		a := &(*accs)[i]
+		adopt, err := s.isNewer(ctx, id, l)
+		if err != nil {
+			return err
+		}
+		if adopt {
+			if err := s.writeSecret(ctx, id, secretFromLogin(l)); err != nil {
+				return err
+			}
+			a.TokenExpiry = l.Expiry
+			a.LastRefresh = l.LastRefresh
+			a.NeedsLogin, a.NeedsLoginReason, a.LastError = false, "", ""
+			if l.IDClaims.Email != "" {
+				a.Email = l.IDClaims.Email
+			}
+			if l.IDClaims.PlanType != "" {
+				a.Plan = l.IDClaims.PlanType
+			}
+		}
+		res = ImportResult{Account: *a, Adopted: adopt}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("importing login: %w", err)
+	}
+	switch {
+	case res.Created:
+		s.log.Info("imported new account", "account", res.Account.Label(), "id", res.Account.ID, "plan", res.Account.Plan)
+	case res.Adopted:
+		s.log.Info("took newer tokens for account", "account", res.Account.Label(), "id", res.Account.ID)
+	}
+	return res, nil
+}
+
+// isNewer reports whether l's tokens should replace the stored ones: they
+// differ and were issued later (or nothing usable is stored).
+func (s *Store) isNewer(ctx context.Context, id string, l codex.Login) (bool, error) {
+	cur, err := s.readSecret(ctx, id)
+	if err != nil {
+		// Nothing readable is stored: the login is all there is. A store
+		// that cannot be reached at all fails the write that follows.
+		return true, nil
+	}
+	if cur.Refresh == l.Tokens.RefreshToken && cur.Access == l.Tokens.AccessToken {
+		return false, nil
+	}
+	if l.Expiry.After(cur.Expires) || l.LastRefresh.After(cur.LastRefresh) {
+		return true, nil
+	}
+	s.log.Warn("ignored an older login for a known account (its tokens were issued before the stored ones)", "id", id)
+	return false, nil
+}
+
+func nextOrder(accs []Account) int {
+	n := 0
+	for _, a := range accs {
+		if a.Order >= n {
+			n = a.Order + 1
+		}
+	}
+	return n
+}
+
+// ImportAuthFile imports the auth.json at path.
+func (s *Store) ImportAuthFile(ctx context.Context, path string) (ImportResult, error) {
+	af, err := codex.ReadAuthFile(path)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	l, err := af.Login()
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return s.ImportLogin(ctx, l)
+}
+
+// Switch makes ref the active account: its tokens are written to auth.json
+// (atomically, 0600, unknown fields kept, the previous file kept as
+// auth.json.quiver-backup).
+func (s *Store) Switch(ctx context.Context, ref string) (Account, error) {
+	var out Account
+	err := s.change(ctx, func(accs *[]Account) error {
+		a, err := resolve(*accs, ref)
+		if err != nil {
+			return err
+		}
+		if a.NeedsLogin {
+			return fmt.Errorf("%w: %s (%s); sign in again with `quiver add`", ErrNeedsLogin, a.Label(), a.NeedsLoginReason)
+		}
+		sec, err := s.readSecret(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.writeAuthLocked(sec.Tokens(a.ChatGPTAccountID), sec.LastRefresh); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("switching account: %w", err)
+	}
+	s.log.Info("switched auth.json to account", "account", out.Label(), "id", out.ID)
+	return out, nil
+}
+
+// Rename gives ref a new alias.
+func (s *Store) Rename(ctx context.Context, ref, alias string) (Account, error) {
+	alias = strings.TrimSpace(alias)
+	if !validAlias(alias) {
+		return Account{}, ErrBadAlias
+	}
+	var out Account
+	err := s.change(ctx, func(accs *[]Account) error {
+		a, err := resolve(*accs, ref)
+		if err != nil {
+			return err
+		}
+		if uniqueAlias(*accs, alias, a.ID) != alias {
+			return fmt.Errorf("%w: %q", ErrAliasTaken, alias)
+		}
+		i := slices.IndexFunc(*accs, func(x Account) bool { return x.ID == a.ID })
+		(*accs)[i].Alias = alias
+		out = (*accs)[i]
+		return nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("renaming account: %w", err)
+	}
+	return out, nil
+}
+
+// Remove deletes ref and its tokens. auth.json is left as it is: it is the
+// Codex CLI's login, not Quiver's.
+func (s *Store) Remove(ctx context.Context, ref string) (Account, error) {
+	var out Account
+	err := s.change(ctx, func(accs *[]Account) error {
+		a, err := resolve(*accs, ref)
+		if err != nil {
+			return err
+		}
+		if err := s.opts.Secrets.Delete(ctx, a.ID); err != nil {
+			return fmt.Errorf("deleting tokens of %s: %w", a.Label(), err)
+		}
+		*accs = slices.DeleteFunc(*accs, func(x Account) bool { return x.ID == a.ID })
+		out = a
+		return nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("removing account: %w", err)
+	}
+	s.log.Info("removed account", "account", out.Label(), "id", out.ID)
+	return out, nil
+}
+
+// Tokens returns the stored tokens of account id.
+func (s *Store) Tokens(ctx context.Context, id string) (Secret, error) {
+	return s.readSecret(ctx, id)
+}
+
+// SaveTokens stores freshly refreshed tokens of account id: the secret store
+// first, then auth.json when it holds this account, all under the lock and
+// before the call returns, so nothing uses the spent refresh token again.
+func (s *Store) SaveTokens(ctx context.Context, id string, l codex.Login) error {
+	return s.change(ctx, func(accs *[]Account) error {
+		i := slices.IndexFunc(*accs, func(a Account) bool { return a.ID == id })
+		if i < 0 {
+			return fmt.Errorf("%w: %s", ErrNoAccount, id)
+		}
+		if err := s.writeSecret(ctx, id, secretFromLogin(l)); err != nil {
+			return err
+		}
+		if s.activeIn(*accs) == id {
+			if err := codex.WriteLogin(s.AuthPath(), l.Tokens, l.LastRefresh); err != nil {
+				return fmt.Errorf("keeping auth.json fresh: %w", err)
+			}
+		}
+		a := &(*accs)[i]
+		a.TokenExpiry, a.LastRefresh = l.Expiry, l.LastRefresh
+		a.NeedsLogin, a.NeedsLoginReason, a.LastError = false, "", ""
+		return nil
+	})
+}
+
+// MarkNeedsLogin takes account id out of rotation until it signs in again.
+// It is never deleted.
+func (s *Store) MarkNeedsLogin(ctx context.Context, id, reason string) error {
+	return s.Update(ctx, id, func(a *Account) error {
+		a.NeedsLogin, a.NeedsLoginReason = true, reason
+		return nil
+	})
+}
+
+// IsNotFound reports whether err says an account does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNoAccount) }
+
+// AuthFileResult says what a changed auth.json meant.
+type AuthFileResult struct {
+	ImportResult
+	// PreviousActive is the account auth.json held before, when it was one
+	// of ours and is not the one it holds now: the Codex CLI may have revoked
+	// its tokens (`codex login` with another account, or `codex logout`).
+	PreviousActive string
+	Removed        bool // auth.json is gone
+}
+
+// ApplyAuthFile takes a new auth.json content seen by the watcher (nil when
+// the file was removed): a known account adopts its newer tokens, a new
+// login is imported. Content that is not a valid ChatGPT login is reported
+// and changes nothing.
+func (s *Store) ApplyAuthFile(ctx context.Context, data []byte) (AuthFileResult, error) {
+	prev := s.Snapshot().ActiveID
+	var res AuthFileResult
+	if data == nil {
+		if err := s.Reload(ctx); err != nil {
+			return res, err
+		}
+		res.Removed = true
+	} else {
+		af, err := codex.ParseAuthFile(data)
+		if err != nil {
+			return res, fmt.Errorf("reading changed auth.json: %w", err)
+		}
+		l, err := af.Login()
+		if err != nil {
+			return res, fmt.Errorf("reading changed auth.json: %w", err)
+		}
+		if res.ImportResult, err = s.ImportLogin(ctx, l); err != nil {
+			return res, err
+		}
+	}
+	if now := s.Snapshot().ActiveID; prev != "" && prev != now {
+		res.PreviousActive = prev
+	}
+	return res, nil
+}
