@@ -31,7 +31,7 @@ type loadResult struct {
 	accounts []Account
 	// corruptPath is where an unreadable file was moved, when it was.
 	corruptPath string
-	// lost says how many accounts could not be recovered from it (-1: unknown).
+	// recovered is how many accounts were salvaged from a corrupt file.
 	recovered int
 }
 

@@ -102,24 +102,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		lockPath: filepath.Join(opts.Dir, "accounts.lock"),
 		subs:     map[int]chan Snapshot{},
 	}
-	lock, err := s.lock(ctx)
-	if err != nil {
+	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
-	defer lock.Unlock()
-	res, err := readAccountsFile(s.path, opts.Now())
-	if err != nil {
-		return nil, err
-	}
-	if res.corruptPath != "" {
-		s.log.Error("accounts.json was corrupt: kept it aside and recovered what it could",
-			"kept_at", res.corruptPath, "recovered_accounts", res.recovered)
-		if err := writeAccountsFile(s.path, res.accounts); err != nil {
-			return nil, fmt.Errorf("rewriting recovered accounts: %w", err)
-		}
-	}
-	s.accounts = res.accounts
-	s.activeID = s.activeIn(res.accounts)
 	return s, nil
 }
 
@@ -251,15 +236,10 @@ func (s *Store) change(ctx context.Context, fn func(accs *[]Account) error) erro
 		return err
 	}
 	defer lock.Unlock()
-	res, err := readAccountsFile(s.path, s.opts.Now())
+	accs, err := s.load()
 	if err != nil {
 		return err
 	}
-	if res.corruptPath != "" {
-		s.log.Error("accounts.json was corrupt: kept it aside and recovered what it could",
-			"kept_at", res.corruptPath, "recovered_accounts", res.recovered)
-	}
-	accs := res.accounts
 	if err := fn(&accs); err != nil {
 		return err
 	}
@@ -275,10 +255,41 @@ func (s *Store) change(ctx context.Context, fn func(accs *[]Account) error) erro
 	return nil
 }
 
+// load reads accounts.json; the caller holds the lock. A corrupt file is
+// moved aside, reported, and replaced by what could be recovered from it.
+func (s *Store) load() ([]Account, error) {
+	res, err := readAccountsFile(s.path, s.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	if res.corruptPath != "" {
+		s.log.Error("accounts.json was corrupt: kept it aside and recovered what it could",
+			"kept_at", res.corruptPath, "recovered_accounts", res.recovered)
+		if err := writeAccountsFile(s.path, res.accounts); err != nil {
+			return nil, fmt.Errorf("rewriting recovered accounts: %w", err)
+		}
+	}
+	return res.accounts, nil
+}
+
 // Reload re-reads accounts.json and auth.json (another process changed
-// them) and tells subscribers.
+// them) and tells subscribers. It writes nothing.
 func (s *Store) Reload(ctx context.Context) error {
-	return s.change(ctx, func(*[]Account) error { return nil })
+	lock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	accs, err := s.load()
+	if err != nil {
+		return err
+	}
+	active := s.activeIn(accs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accounts, s.activeID = accs, active
+	s.publishLocked()
+	return nil
 }
 
 // Update applies fn to the account id under the lock and saves it.
