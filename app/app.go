@@ -1,0 +1,242 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/quiver-app/quiver/app/account"
+	"github.com/quiver-app/quiver/app/codex"
+	"github.com/quiver-app/quiver/app/secret"
+	"github.com/quiver-app/quiver/watcher"
+)
+
+// Options configure New.
+type Options struct {
+	Paths   Paths
+	Logger  *slog.Logger
+	Secrets secret.Store // nil: secret.Open with the environment's options
+	Now     func() time.Time
+}
+
+// App is one running Quiver: the account store and the settings, and the
+// background work that keeps them current.
+type App struct {
+	paths   Paths
+	log     *slog.Logger
+	secrets secret.Store
+	store   *account.Store
+	now     func() time.Time
+
+	mu       sync.Mutex // guards the fields below
+	settings Settings
+	authErr  error // why the current auth.json could not be imported, if it could not
+}
+
+// New opens the secret store and the accounts.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if err := os.MkdirAll(o.Paths.ConfigDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating config directory: %w", err)
+	}
+	settings, err := LoadSettings(o.Paths.SettingsFile(), o.Now())
+	if err != nil {
+		o.Logger.Error("loading settings", "err", err)
+	}
+	secrets := o.Secrets
+	if secrets == nil {
+		so := secret.OptionsFromEnv(o.Paths.ConfigDir)
+		so.Logger = o.Logger
+		if secrets, err = secret.Open(ctx, so); err != nil {
+			return nil, fmt.Errorf("opening secret storage: %w", err)
+		}
+	}
+	store, err := account.Open(ctx, account.Options{
+		Dir:       o.Paths.ConfigDir,
+		CodexHome: o.Paths.CodexHome,
+		Secrets:   secrets,
+		Logger:    o.Logger,
+		Now:       o.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening accounts: %w", err)
+	}
+	return &App{paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings}, nil
+}
+
+// Paths returns where the files live.
+func (a *App) Paths() Paths { return a.paths }
+
+// Store returns the account store (read access and actions).
+func (a *App) Store() *account.Store { return a.store }
+
+// SecretsBackend says where tokens are kept.
+func (a *App) SecretsBackend() string { return a.secrets.Describe() }
+
+// Settings returns the current settings.
+func (a *App) Settings() Settings {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.settings
+}
+
+// UpdateSettings changes the settings, saves them and applies them.
+func (a *App) UpdateSettings(fn func(*Settings)) (Settings, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.settings
+	fn(&s)
+	if err := SaveSettings(a.paths.SettingsFile(), s); err != nil {
+		return a.settings, fmt.Errorf("saving settings: %w", err)
+	}
+	a.settings = s
+	return s, nil
+}
+
+// AuthFileProblem says why auth.json could not be imported the last time
+// this process looked, or nil.
+func (a *App) AuthFileProblem() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.authErr
+}
+
+func (a *App) setAuthProblem(err error) {
+	a.mu.Lock()
+	a.authErr = err
+	a.mu.Unlock()
+}
+
+// ImportCodexLogin imports the login in auth.json, if there is one. A
+// missing file is not an error; a file that is not a usable ChatGPT login is
+// reported (log, AuthFileProblem) and changes nothing.
+func (a *App) ImportCodexLogin(ctx context.Context) (account.ImportResult, error) {
+	res, err := a.store.ImportAuthFile(ctx, a.paths.AuthFile())
+	if errors.Is(err, os.ErrNotExist) {
+		a.setAuthProblem(nil)
+		return res, nil
+	}
+	if err != nil {
+		a.setAuthProblem(err)
+		a.log.Warn("auth.json not imported", "path", a.paths.AuthFile(), "err", err)
+		return res, err
+	}
+	a.setAuthProblem(nil)
+	return res, nil
+}
+
+// CheckAuthFile reads auth.json and says whether it holds a usable login,
+// for `quiver status` (nil when it does or when there is none).
+func (a *App) CheckAuthFile() error {
+	af, err := codex.ReadAuthFile(a.paths.AuthFile())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = af.Login()
+	return err
+}
+
+// Run does the background work until ctx ends: it imports the current
+// Codex login and follows auth.json (new logins imported, refreshed tokens
+// adopted) and accounts.json (changes by other Quiver processes).
+func (a *App) Run(ctx context.Context) error {
+	a.ImportCodexLogin(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	go func() { errs <- a.watchAuthFile(ctx) }()
+	go func() { errs <- a.watchAccountsFile(ctx) }()
+	var first error
+	for range 2 {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
+}
+
+// acceptAuthFile tells the watcher whether auth.json's content is complete:
+// a file caught mid-write is re-read after the debounce, never imported half.
+func acceptAuthFile(data []byte) error {
+	af, err := codex.ParseAuthFile(data)
+	if err != nil {
+		return err
+	}
+	_, err = af.Login()
+	return err
+}
+
+func (a *App) watchAuthFile(ctx context.Context) error {
+	events := make(chan watcher.Event)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- watcher.Run(ctx, watcher.Options{Path: a.paths.AuthFile(), Accept: acceptAuthFile, Logger: a.log}, events)
+	}()
+	for {
+		select {
+		case err := <-errc:
+			if err != nil {
+				return fmt.Errorf("watching auth.json: %w", err)
+			}
+			return nil
+		case ev := <-events:
+			a.handleAuthEvent(ctx, ev)
+		}
+	}
+}
+
+func (a *App) handleAuthEvent(ctx context.Context, ev watcher.Event) {
+	if ev.Err != nil {
+		a.setAuthProblem(ev.Err)
+		a.log.Warn("auth.json changed but is not a usable ChatGPT login; nothing imported", "err", ev.Err)
+		return
+	}
+	var data []byte
+	if !ev.Removed {
+		data = ev.Data
+	}
+	res, err := a.store.ApplyAuthFile(ctx, data)
+	if err != nil {
+		a.setAuthProblem(err)
+		a.log.Warn("auth.json changed but could not be imported", "err", err)
+		return
+	}
+	a.setAuthProblem(nil)
+	if res.PreviousActive != "" {
+		a.log.Info("auth.json no longer holds account", "id", res.PreviousActive, "removed", res.Removed)
+	}
+}
+
+func (a *App) watchAccountsFile(ctx context.Context) error {
+	events := make(chan watcher.Event)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- watcher.Run(ctx, watcher.Options{Path: a.paths.AccountsFile(), Logger: a.log}, events)
+	}()
+	for {
+		select {
+		case err := <-errc:
+			if err != nil {
+				return fmt.Errorf("watching accounts.json: %w", err)
+			}
+			return nil
+		case <-events:
+			if err := a.store.Reload(ctx); err != nil {
+				a.log.Warn("reloading accounts changed by another Quiver process", "err", err)
+			}
+		}
+	}
+}

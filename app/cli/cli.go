@@ -1,0 +1,211 @@
+// Package cli is Quiver's command line: every subcommand (`quiver list`,
+// `switch`, `status`, …) and `--headless`. It parses arguments, calls the
+// app core and prints results: human-readable by default, JSON with --json.
+//
+// Exit codes: 0 success, 1 a user-facing error (one line on stderr),
+// 2 a usage error.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/quiver-app/quiver/app"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// BuildInfo describes the binary, set by main from -ldflags.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// Env is what the commands run with.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// StdinIsTerminal says whether a question can be asked.
+	StdinIsTerminal bool
+	Build           BuildInfo
+	// GUI runs the tray app; nil when this binary has none.
+	GUI func(ctx context.Context, a *app.App, log *slog.Logger) error
+	// Paths overrides app.DefaultPaths (tests).
+	Paths *app.Paths
+}
+
+// errUsage marks a usage error (exit 2); its text is the usage line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// command is one subcommand.
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, r *runner, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"list", "[--json]", "list accounts", cmdList},
+		{"status", "[--json]", "accounts, files, secret storage and problems", cmdStatus},
+		{"switch", "<account>", "make an account the one ~/.codex/auth.json holds", cmdSwitch},
+		{"import", "[PATH]", "import a Codex auth.json (default: $CODEX_HOME/auth.json)", cmdImport},
+		{"rename", "<account> <alias>", "give an account a new alias", cmdRename},
+		{"remove", "[--yes] <account>", "remove an account and its tokens", cmdRemove},
+		{"path", "", "print where Quiver's files are", cmdPath},
+		{"version", "", "print version, commit and build date", cmdVersion},
+	}
+}
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	r := &runner{env: env}
+	err := r.dispatch(ctx, args)
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.Stderr, "quiver: %s\n", ue.msg)
+		fmt.Fprintln(env.Stderr, "Run 'quiver help' for usage.")
+		return ExitUsage
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	default:
+		fmt.Fprintf(env.Stderr, "quiver: %s\n", oneLine(err.Error()))
+		return ExitError
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// runner holds what commands share.
+type runner struct {
+	env     Env
+	app     *app.App
+	log     *slog.Logger
+	closers []func()
+}
+
+func (r *runner) dispatch(ctx context.Context, args []string) error {
+	defer func() {
+		for _, c := range r.closers {
+			c()
+		}
+	}()
+	fs := flag.NewFlagSet("quiver", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	headless := fs.Bool("headless", false, "run the watcher, refresher and proxy without a tray")
+	verbose := fs.Bool("v", false, "also log to stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			r.usage(r.env.Stdout)
+			return flag.ErrHelp
+		}
+		return usagef("%v", err)
+	}
+	rest := fs.Args()
+	if *headless {
+		if len(rest) > 0 {
+			return usagef("--headless takes no command")
+		}
+		return r.runHeadless(ctx, true)
+	}
+	if len(rest) == 0 {
+		if r.env.GUI == nil {
+			return usagef("this build has no tray; use --headless or a command")
+		}
+		a, err := r.open(ctx, *verbose)
+		if err != nil {
+			return err
+		}
+		return r.env.GUI(ctx, a, r.log)
+	}
+	name := rest[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		r.usage(r.env.Stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, r, rest[1:])
+		}
+	}
+	return usagef("unknown command %q", name)
+}
+
+func (r *runner) usage(w io.Writer) {
+	fmt.Fprintln(w, "Quiver — several ChatGPT accounts for the Codex CLI, from the tray.")
+	fmt.Fprintln(w, "\nUsage:\n  quiver                 start the tray app\n  quiver --headless      run without a tray (watcher, refresher, proxy) until stopped")
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  quiver %-22s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprintln(w, "\n<account> is an alias, an email or an id (a unique prefix of it is enough).")
+	fmt.Fprintln(w, "Environment: CODEX_HOME, XDG_CONFIG_HOME, QUIVER_CONFIG_DIR, QUIVER_SECRETS=keyring|file, QUIVER_PASSPHRASE.")
+}
+
+// open builds the app core, logging to quiver.log (and stderr when asked).
+func (r *runner) open(ctx context.Context, toStderr bool) (*app.App, error) {
+	if r.app != nil {
+		return r.app, nil
+	}
+	paths, err := r.paths()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(paths.ConfigDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating config directory: %w", err)
+	}
+	var w io.Writer = io.Discard
+	if lf, err := app.OpenLogFile(paths.LogFile()); err == nil {
+		w = lf
+		r.closers = append(r.closers, func() { lf.Close() })
+	}
+	if toStderr {
+		w = io.MultiWriter(w, r.env.Stderr)
+	}
+	r.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := app.New(ctx, app.Options{Paths: paths, Logger: r.log})
+	if err != nil {
+		return nil, err
+	}
+	r.app = a
+	return a, nil
+}
+
+func (r *runner) paths() (app.Paths, error) {
+	if r.env.Paths != nil {
+		return *r.env.Paths, nil
+	}
+	return app.DefaultPaths()
+}
+
+func (r *runner) runHeadless(ctx context.Context, toStderr bool) error {
+	a, err := r.open(ctx, toStderr)
+	if err != nil {
+		return err
+	}
+	r.log.Info("quiver running headless", "version", r.env.Build.Version, "auth_json", a.Paths().AuthFile())
+	err = a.Run(ctx)
+	r.log.Info("quiver stopped")
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

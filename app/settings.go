@@ -1,0 +1,100 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/quiver-app/quiver/app/atomicfile"
+)
+
+// Rotation strategies of the proxy.
+const (
+	StrategySticky     = "sticky"      // the active account until it is limited
+	StrategyRoundRobin = "round-robin" // each request on the next account
+	StrategyLeastUsed  = "least-used"  // the account with the most quota left
+	StrategyFillFirst  = "fill-first"  // pool order: use one up, then the next
+)
+
+// Strategies lists the valid strategies.
+var Strategies = []string{StrategySticky, StrategyRoundRobin, StrategyLeastUsed, StrategyFillFirst}
+
+// Settings are the user's choices, kept in settings.json.
+type Settings struct {
+	Version       int     `json:"version"`
+	Strategy      string  `json:"strategy"`
+	WarnPercent   float64 `json:"warn_percent"`
+	Notifications bool    `json:"notifications"`
+	AutoSwitch    bool    `json:"auto_switch"`
+	ProxyEnabled  bool    `json:"proxy_enabled"`
+	ProxyListen   string  `json:"proxy_listen"`
+	// Autostart is whether Quiver starts at login; AutostartAsked records
+	// that the first run asked.
+	Autostart      bool `json:"autostart"`
+	AutostartAsked bool `json:"autostart_asked"`
+	// Upstream URLs; empty means the default (or the environment override).
+	ChatGPTBaseURL string `json:"chatgpt_base_url,omitempty"`
+	AuthIssuer     string `json:"auth_issuer,omitempty"`
+}
+
+// DefaultSettings are what a first run starts with.
+func DefaultSettings() Settings {
+	return Settings{
+		Version:       1,
+		Strategy:      StrategySticky,
+		WarnPercent:   80,
+		Notifications: true,
+		ProxyEnabled:  true,
+		ProxyListen:   "127.0.0.1:8799",
+		Autostart:     true,
+	}
+}
+
+// Validate reports the first invalid setting.
+func (s Settings) Validate() error {
+	if !slices.Contains(Strategies, s.Strategy) {
+		return fmt.Errorf("strategy %q is not one of %v", s.Strategy, Strategies)
+	}
+	if s.WarnPercent <= 0 || s.WarnPercent >= 100 {
+		return fmt.Errorf("warn threshold %v%% must be between 1 and 99", s.WarnPercent)
+	}
+	return nil
+}
+
+// LoadSettings reads path; a missing file gives the defaults. A file that
+// does not parse is kept aside (.corrupt-<time>) and the defaults are used.
+func LoadSettings(path string, now time.Time) (Settings, error) {
+	s := DefaultSettings()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("reading settings: %w", err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil || s.Validate() != nil {
+		aside := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format("20060102T150405Z"))
+		os.Rename(path, aside)
+		return DefaultSettings(), fmt.Errorf("settings.json was invalid; kept it as %s and used the defaults", filepath.Base(aside))
+	}
+	return s, nil
+}
+
+// SaveSettings writes s to path atomically.
+func SaveSettings(path string, s Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding settings: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("creating config directory: %w", err)
+	}
+	return atomicfile.WriteFile(path, append(data, '\n'), 0o600)
+}

@@ -1,0 +1,40 @@
+// Command quiver is a tray app and command line for using several ChatGPT
+// accounts with the Codex CLI: it keeps their tokens in the OS keyring,
+// switches the account ~/.codex/auth.json holds, and imports new logins.
+//
+// main only wires the pieces: the command line lives in app/cli, the tray
+// in tray, the core in app.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/quiver-app/quiver/app/cli"
+	"github.com/quiver-app/quiver/tray"
+)
+
+// Set with -ldflags "-X main.version=… -X main.commit=… -X main.date=…".
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], cli.Env{
+		Stdin:           os.Stdin,
+		Stdout:          os.Stdout,
+		Stderr:          os.Stderr,
+		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
+		Build:           cli.ResolveBuildInfo(version, commit, date),
+		GUI:             tray.Run,
+	})
+	stop()
+	os.Exit(code)
+}
