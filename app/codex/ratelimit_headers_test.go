@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func header(kv ...string) http.Header {
+func xcodexHeader(kv ...string) http.Header {
 	h := http.Header{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		h.Set(kv[i], kv[i+1])
@@ -19,7 +19,7 @@ func header(kv ...string) http.Header {
 
 func TestParseRateLimitHeaders(t *testing.T) {
 	t.Parallel()
-	at := func(d time.Duration) string { return strconv.FormatInt(epoch(d), 10) }
+	at := func(d time.Duration) string { return strconv.FormatInt(usageEpoch(d), 10) }
 	tests := []struct {
 		name         string
 		h            http.Header
@@ -31,7 +31,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 	}{
 		{
 			name: "plus, both windows, reset-at preferred",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-primary-used-percent", "42",
 				"x-codex-primary-window-minutes", "300",
 				"x-codex-primary-reset-after-seconds", "9999",
@@ -46,7 +46,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 		},
 		{
 			name: "slots swapped are named by minutes",
-			h: header(
+			h: xcodexHeader(
 				"X-Codex-Primary-Used-Percent", "7",
 				"X-Codex-Primary-Window-Minutes", "10080",
 				"X-Codex-Secondary-Used-Percent", "100",
@@ -58,7 +58,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 		},
 		{
 			name: "weekly only",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-primary-used-percent", "3",
 				"x-codex-primary-window-minutes", "10080",
 			),
@@ -67,7 +67,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 		},
 		{
 			name: "zero window without length or reset is no window (as the CLI)",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-primary-used-percent", "0",
 				"x-codex-secondary-used-percent", "0",
 				"x-codex-secondary-window-minutes", "0",
@@ -76,7 +76,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 		},
 		{
 			name: "unparsable values",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-primary-used-percent", "NaN",
 				"x-codex-primary-window-minutes", "300",
 				"x-codex-secondary-used-percent", "abc",
@@ -86,7 +86,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 		},
 		{
 			name: "bad minutes leave the length unknown",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-primary-used-percent", "12",
 				"x-codex-primary-window-minutes", "five hours",
 				"x-codex-primary-reset-at", "not-a-time",
@@ -97,7 +97,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 		},
 		{
 			name: "credits only",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-credits-has-credits", "True",
 				"x-codex-credits-unlimited", "false",
 				"x-codex-credits-balance", " 17.25 ",
@@ -107,7 +107,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 		},
 		{
 			name: "other limit families are not the account's",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-bengalfox-primary-used-percent", "80",
 				"x-codex-bengalfox-primary-window-minutes", "300",
 				"x-codex-secondary-primary-used-percent", "50",
@@ -120,7 +120,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u, ok := ParseRateLimitHeaders(tt.h, testNow)
+			u, ok := ParseRateLimitHeaders(tt.h, usageNow)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v (%+v)", ok, tt.ok, u)
 			}
@@ -151,18 +151,18 @@ func TestParseLimitError(t *testing.T) {
 		typ      string
 		plan     string
 		message  string
-		resetsAt time.Duration // from testNow; 0 = zero time
+		resetsAt time.Duration // from usageNow; 0 = zero time
 		resetsIn time.Duration
 	}{
 		{
 			name: "usage_limit_reached with both",
-			body: fmt.Sprintf(`{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_at":%d,"resets_in_seconds":3600}}`, epoch(time.Hour)),
+			body: fmt.Sprintf(`{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_at":%d,"resets_in_seconds":3600}}`, usageEpoch(time.Hour)),
 			ok:   true, typ: UsageLimitReached, plan: "plus", message: "The usage limit has been reached",
 			resetsAt: time.Hour, resetsIn: time.Hour,
 		},
 		{
 			name: "resets_at only",
-			body: fmt.Sprintf(`{"error":{"type":"usage_limit_reached","plan_type":"pro","resets_at":"%d"}}`, epoch(90*time.Minute)),
+			body: fmt.Sprintf(`{"error":{"type":"usage_limit_reached","plan_type":"pro","resets_at":"%d"}}`, usageEpoch(90*time.Minute)),
 			ok:   true, typ: UsageLimitReached, plan: "pro",
 			resetsAt: 90 * time.Minute, resetsIn: 90 * time.Minute,
 		},
@@ -175,27 +175,27 @@ func TestParseLimitError(t *testing.T) {
 		{
 			name: "body wins over Retry-After",
 			body: `{"error":{"type":"usage_limit_reached","resets_in_seconds":300}}`,
-			h:    header("Retry-After", "10"),
+			h:    xcodexHeader("Retry-After", "10"),
 			ok:   true, typ: UsageLimitReached,
 			resetsAt: 5 * time.Minute, resetsIn: 5 * time.Minute,
 		},
 		{
 			name: "Retry-After seconds",
 			body: `{"error":{"code":"rate_limit_exceeded","message":"Slow down"}}`,
-			h:    header("Retry-After", "30"),
+			h:    xcodexHeader("Retry-After", "30"),
 			ok:   true, typ: "rate_limit_exceeded", message: "Slow down",
 			resetsAt: 30 * time.Second, resetsIn: 30 * time.Second,
 		},
 		{
 			name:     "Retry-After HTTP date, empty body",
-			h:        header("Retry-After", testNow.Add(45*time.Minute).Format(http.TimeFormat)),
+			h:        xcodexHeader("Retry-After", usageNow.Add(45*time.Minute).Format(http.TimeFormat)),
 			ok:       true,
 			resetsAt: 45 * time.Minute, resetsIn: 45 * time.Minute,
 		},
 		{
 			name: "x-codex headers when nothing else: latest limited window",
 			body: `{"error":{"type":"usage_limit_reached"}}`,
-			h: header(
+			h: xcodexHeader(
 				"Retry-After", "soon",
 				"x-codex-primary-used-percent", "100",
 				"x-codex-primary-window-minutes", "300",
@@ -209,7 +209,7 @@ func TestParseLimitError(t *testing.T) {
 		},
 		{
 			name: "x-codex windows not at 100% say nothing",
-			h: header(
+			h: xcodexHeader(
 				"x-codex-primary-used-percent", "99",
 				"x-codex-primary-window-minutes", "300",
 				"x-codex-primary-reset-after-seconds", "600",
@@ -218,20 +218,20 @@ func TestParseLimitError(t *testing.T) {
 		},
 		{
 			name: "reset in the past keeps ResetsIn zero",
-			body: fmt.Sprintf(`{"error":{"type":"usage_limit_reached","resets_at":%d}}`, epoch(-time.Minute)),
+			body: fmt.Sprintf(`{"error":{"type":"usage_limit_reached","resets_at":%d}}`, usageEpoch(-time.Minute)),
 			ok:   true, typ: UsageLimitReached,
 			resetsAt: -time.Minute,
 		},
 		{name: "garbage", body: `<html>429 Too Many Requests</html>`, ok: false},
 		{name: "empty", ok: false},
 		{name: "error of wrong type", body: `{"error":"usage_limit_reached"}`, ok: false},
-		{name: "Retry-After zero", h: header("Retry-After", "0"), ok: false},
-		{name: "Retry-After date in the past", h: header("Retry-After", testNow.Add(-time.Hour).Format(http.TimeFormat)), ok: false},
+		{name: "Retry-After zero", h: xcodexHeader("Retry-After", "0"), ok: false},
+		{name: "Retry-After date in the past", h: xcodexHeader("Retry-After", usageNow.Add(-time.Hour).Format(http.TimeFormat)), ok: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e, ok := ParseLimitError([]byte(tt.body), tt.h, testNow)
+			e, ok := ParseLimitError([]byte(tt.body), tt.h, usageNow)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v (%+v)", ok, tt.ok, e)
 			}
@@ -240,7 +240,7 @@ func TestParseLimitError(t *testing.T) {
 			}
 			var wantAt time.Time
 			if tt.resetsAt != 0 {
-				wantAt = testNow.Add(tt.resetsAt)
+				wantAt = usageNow.Add(tt.resetsAt)
 			}
 			if !e.ResetsAt.Equal(wantAt) || e.ResetsIn != tt.resetsIn {
 				t.Errorf("resets at %v in %v, want %v in %v", e.ResetsAt, e.ResetsIn, wantAt, tt.resetsIn)
@@ -255,7 +255,7 @@ func TestParseLimitError(t *testing.T) {
 func TestLimitErrorMessage(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("é", 400)
-	e, ok := ParseLimitError([]byte(`{"error":{"type":"usage_limit_reached","plan_type":"plus","message":"`+long+`","resets_in_seconds":60}}`), nil, testNow)
+	e, ok := ParseLimitError([]byte(`{"error":{"type":"usage_limit_reached","plan_type":"plus","message":"`+long+`","resets_in_seconds":60}}`), nil, usageNow)
 	if !ok {
 		t.Fatal("not ok")
 	}
@@ -278,14 +278,14 @@ func TestLimitErrorResetTime(t *testing.T) {
 		e    LimitError
 		want time.Duration
 	}{
-		{"resets at", LimitError{ResetsAt: testNow.Add(time.Hour), ResetsIn: time.Minute}, time.Hour},
+		{"resets at", LimitError{ResetsAt: usageNow.Add(time.Hour), ResetsIn: time.Minute}, time.Hour},
 		{"resets in", LimitError{ResetsIn: 10 * time.Minute}, 10 * time.Minute},
-		{"past resets at, resets in", LimitError{ResetsAt: testNow.Add(-time.Hour), ResetsIn: 2 * time.Minute}, 2 * time.Minute},
-		{"past resets at only", LimitError{ResetsAt: testNow.Add(-time.Hour)}, 5 * time.Minute},
+		{"past resets at, resets in", LimitError{ResetsAt: usageNow.Add(-time.Hour), ResetsIn: 2 * time.Minute}, 2 * time.Minute},
+		{"past resets at only", LimitError{ResetsAt: usageNow.Add(-time.Hour)}, 5 * time.Minute},
 		{"nothing", LimitError{}, 5 * time.Minute},
 	}
 	for _, tt := range tests {
-		if got := tt.e.ResetTime(testNow, 5*time.Minute); !got.Equal(testNow.Add(tt.want)) {
+		if got := tt.e.ResetTime(usageNow, 5*time.Minute); !got.Equal(usageNow.Add(tt.want)) {
 			t.Errorf("%s: ResetTime = %v, want now+%v", tt.name, got, tt.want)
 		}
 	}
@@ -295,17 +295,17 @@ func FuzzParseLimitError(f *testing.F) {
 	f.Add([]byte(`{"error":{"type":"usage_limit_reached","resets_at":1760003600,"resets_in_seconds":60}}`), "30", "100", "300", "1760003600")
 	f.Add([]byte(`{"error":{"resets_at":"1e999"}}`), "Wed, 21 Oct 2015 07:28:00 GMT", "-1", "1e300", "x")
 	f.Fuzz(func(t *testing.T, body []byte, retry, used, minutes, resetAt string) {
-		h := header(
+		h := xcodexHeader(
 			"Retry-After", retry,
 			"x-codex-primary-used-percent", used,
 			"x-codex-primary-window-minutes", minutes,
 			"x-codex-primary-reset-at", resetAt,
 			"x-codex-credits-has-credits", used,
 		)
-		e, _ := ParseLimitError(body, h, testNow)
-		if got := e.ResetTime(testNow, time.Minute); got.Before(testNow) {
+		e, _ := ParseLimitError(body, h, usageNow)
+		if got := e.ResetTime(usageNow, time.Minute); got.Before(usageNow) {
 			t.Errorf("ResetTime %v before now", got)
 		}
-		ParseRateLimitHeaders(h, testNow)
+		ParseRateLimitHeaders(h, usageNow)
 	})
 }

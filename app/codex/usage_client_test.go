@@ -28,12 +28,12 @@ type usageServer struct {
 	seen []*http.Request
 }
 
-type reply struct {
+type usageReply struct {
 	status int
 	body   string
 }
 
-func newUsageServer(t *testing.T, replies map[string]reply) *usageServer {
+func newUsageServer(t *testing.T, replies map[string]usageReply) *usageServer {
 	t.Helper()
 	s := &usageServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +71,7 @@ func (s *usageServer) paths() []string {
 
 func TestFetchSendsCodexHeaders(t *testing.T) {
 	t.Parallel()
-	srv := newUsageServer(t, map[string]reply{"/backend-api/wham/usage": {200, plusUsageBody}})
+	srv := newUsageServer(t, map[string]usageReply{"/backend-api/wham/usage": {200, plusUsageBody}})
 	token := codextest.MintJWT(codextest.Identity{Email: "a@example.com", AccountID: "acc-1", UserID: "user-1"}, time.Now().Add(time.Hour))
 	c := codex.UsageClient{BaseURL: srv.URL + "/backend-api/", HTTPClient: srv.Client()}
 
@@ -113,7 +113,7 @@ func TestFetchSendsCodexHeaders(t *testing.T) {
 
 func TestFetchCustomUserAgentAndNoAccountID(t *testing.T) {
 	t.Parallel()
-	srv := newUsageServer(t, map[string]reply{"/wham/usage": {200, plusUsageBody}})
+	srv := newUsageServer(t, map[string]usageReply{"/wham/usage": {200, plusUsageBody}})
 	c := codex.UsageClient{BaseURL: srv.URL, HTTPClient: srv.Client(), UserAgent: "codex_cli_rs/0.1.0 (Test; x) t"}
 	if _, err := c.Fetch(context.Background(), "tok", ""); err != nil {
 		t.Fatalf("Fetch: %v", err)
@@ -129,7 +129,7 @@ func TestFetchCustomUserAgentAndNoAccountID(t *testing.T) {
 
 func TestFetchFallsBackOn404(t *testing.T) {
 	t.Parallel()
-	srv := newUsageServer(t, map[string]reply{"/codex/usage": {200, plusUsageBody}})
+	srv := newUsageServer(t, map[string]usageReply{"/codex/usage": {200, plusUsageBody}})
 	c := codex.UsageClient{BaseURL: srv.URL, HTTPClient: srv.Client()}
 	u, err := c.Fetch(context.Background(), "tok", "acc")
 	if err != nil {
@@ -148,7 +148,7 @@ func TestFetchErrors(t *testing.T) {
 	secret := codextest.RandomToken("secret_")
 	tests := []struct {
 		name         string
-		replies      map[string]reply
+		replies      map[string]usageReply
 		unauthorized bool
 		status       int
 		code         string
@@ -156,52 +156,52 @@ func TestFetchErrors(t *testing.T) {
 	}{
 		{
 			name:         "401 token expired",
-			replies:      map[string]reply{"/wham/usage": {401, `{"error":{"code":"token_expired","message":"token ` + secret + ` is expired"}}`}},
+			replies:      map[string]usageReply{"/wham/usage": {401, `{"error":{"code":"token_expired","message":"token ` + secret + ` is expired"}}`}},
 			unauthorized: true, status: 401, code: "token_expired", paths: "/wham/usage",
 		},
 		{
 			name:         "401 detail",
-			replies:      map[string]reply{"/wham/usage": {401, `{"detail":"Unauthorized"}`}},
+			replies:      map[string]usageReply{"/wham/usage": {401, `{"detail":"Unauthorized"}`}},
 			unauthorized: true, status: 401, code: "Unauthorized", paths: "/wham/usage",
 		},
 		{
 			name:         "403 html",
-			replies:      map[string]reply{"/wham/usage": {403, `<html>` + secret + `</html>`}},
+			replies:      map[string]usageReply{"/wham/usage": {403, `<html>` + secret + `</html>`}},
 			unauthorized: true, status: 403, paths: "/wham/usage",
 		},
 		{
 			name:         "403 code in error string",
-			replies:      map[string]reply{"/wham/usage": {403, `{"error":"unsupported_country_region_territory"}`}},
+			replies:      map[string]usageReply{"/wham/usage": {403, `{"error":"unsupported_country_region_territory"}`}},
 			unauthorized: true, status: 403, code: "unsupported_country_region_territory", paths: "/wham/usage",
 		},
 		{
 			name:         "free text is no code",
-			replies:      map[string]reply{"/wham/usage": {401, `{"detail":"Bearer ` + secret + ` rejected"}`}},
+			replies:      map[string]usageReply{"/wham/usage": {401, `{"detail":"Bearer ` + secret + ` rejected"}`}},
 			unauthorized: true, status: 401, paths: "/wham/usage",
 		},
 		{
 			name:    "500",
-			replies: map[string]reply{"/wham/usage": {500, `{"error":{"type":"server_error"}}`}},
+			replies: map[string]usageReply{"/wham/usage": {500, `{"error":{"type":"server_error"}}`}},
 			status:  500, code: "server_error", paths: "/wham/usage",
 		},
 		{
 			name:    "503 is not retried on the other path",
-			replies: map[string]reply{"/wham/usage": {503, ``}, "/codex/usage": {200, plusUsageBody}},
+			replies: map[string]usageReply{"/wham/usage": {503, ``}, "/codex/usage": {200, plusUsageBody}},
 			status:  503, paths: "/wham/usage",
 		},
 		{
 			name:    "404 on both",
-			replies: map[string]reply{},
+			replies: map[string]usageReply{},
 			status:  404, paths: "/wham/usage,/codex/usage",
 		},
 		{
 			name:         "401 on the fallback path",
-			replies:      map[string]reply{"/codex/usage": {401, `{}`}},
+			replies:      map[string]usageReply{"/codex/usage": {401, `{}`}},
 			unauthorized: true, status: 401, paths: "/wham/usage,/codex/usage",
 		},
 		{
 			name:    "200 that is not usage",
-			replies: map[string]reply{"/wham/usage": {200, `{"detail":"` + secret + `"}`}},
+			replies: map[string]usageReply{"/wham/usage": {200, `{"detail":"` + secret + `"}`}},
 			paths:   "/wham/usage",
 		},
 	}
@@ -240,7 +240,7 @@ func TestFetchErrors(t *testing.T) {
 
 func TestFetchWithoutTokenIsUnauthorized(t *testing.T) {
 	t.Parallel()
-	srv := newUsageServer(t, map[string]reply{"/wham/usage": {200, plusUsageBody}})
+	srv := newUsageServer(t, map[string]usageReply{"/wham/usage": {200, plusUsageBody}})
 	_, err := codex.UsageClient{BaseURL: srv.URL, HTTPClient: srv.Client()}.Fetch(context.Background(), "", "acc")
 	if !errors.Is(err, codex.ErrUsageUnauthorized) {
 		t.Errorf("err = %v, want codex.ErrUsageUnauthorized", err)
@@ -291,7 +291,7 @@ func TestDefaultBaseURL(t *testing.T) {
 }
 
 func TestFetchUsesEnvBaseURL(t *testing.T) {
-	srv := newUsageServer(t, map[string]reply{"/backend-api/wham/usage": {200, plusUsageBody}})
+	srv := newUsageServer(t, map[string]usageReply{"/backend-api/wham/usage": {200, plusUsageBody}})
 	t.Setenv(codex.ChatGPTBaseURLEnv, srv.URL+"/backend-api")
 	if _, err := (codex.UsageClient{}).Fetch(context.Background(), "tok", "acc"); err != nil {
 		t.Fatalf("Fetch with zero codex.UsageClient: %v", err)

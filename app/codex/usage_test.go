@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// testNow is the moment the tests' responses are read at.
-var testNow = time.Date(2025, 10, 9, 10, 0, 0, 0, time.UTC)
+// usageNow is the moment the tests' responses are read at.
+var usageNow = time.Date(2025, 10, 9, 10, 0, 0, 0, time.UTC)
 
-// epoch returns testNow+d as the epoch seconds a body carries.
-func epoch(d time.Duration) int64 { return testNow.Add(d).Unix() }
+// usageEpoch returns usageNow+d as the usageEpoch seconds a body carries.
+func usageEpoch(d time.Duration) int64 { return usageNow.Add(d).Unix() }
 
 // describeWindows renders windows compactly so a table can state them.
 func describeWindows(ws []Window) string {
@@ -20,7 +20,7 @@ func describeWindows(ws []Window) string {
 	for _, w := range ws {
 		reset := "-"
 		if !w.ResetAt.IsZero() {
-			reset = "+" + w.ResetAt.Sub(testNow).String()
+			reset = "+" + w.ResetAt.Sub(usageNow).String()
 		}
 		parts = append(parts, fmt.Sprintf("%s/%s/%g%%/%s", w.Kind, w.Length, w.UsedPercent, reset))
 	}
@@ -77,7 +77,7 @@ func TestParseUsage(t *testing.T) {
 			body: fmt.Sprintf(`{"plan_type":"plus","rate_limit":{"allowed":true,"limit_reached":false,
 				"primary_window":{"used_percent":42,"limit_window_seconds":18000,"reset_after_seconds":3600,"reset_at":%d},
 				"secondary_window":{"used_percent":10,"limit_window_seconds":604800,"reset_after_seconds":432000,"reset_at":%d}},
-				"credits":{"has_credits":false,"unlimited":false,"balance":"0"}}`, epoch(time.Hour), epoch(120*time.Hour)),
+				"credits":{"has_credits":false,"unlimited":false,"balance":"0"}}`, usageEpoch(time.Hour), usageEpoch(120*time.Hour)),
 			plan: "plus", allowed: true,
 			windows: "5h/5h0m0s/42%/+1h0m0s weekly/168h0m0s/10%/+120h0m0s",
 			credits: "has=false unlimited=false balance=0",
@@ -87,7 +87,7 @@ func TestParseUsage(t *testing.T) {
 			body: fmt.Sprintf(`{"plan_type":"pro","rate_limit":{"allowed":true,"limit_reached":false,
 				"primary_window":{"used_percent":3.5,"limit_window_seconds":604800,"reset_after_seconds":100,"reset_at":%d},
 				"secondary_window":{"used_percent":77.25,"limit_window_seconds":18000,"reset_after_seconds":200,"reset_at":%d}},
-				"credits":{"has_credits":true,"unlimited":true,"balance":null}}`, epoch(100*time.Second), epoch(200*time.Second)),
+				"credits":{"has_credits":true,"unlimited":true,"balance":null}}`, usageEpoch(100*time.Second), usageEpoch(200*time.Second)),
 			plan: "pro", allowed: true,
 			windows: "5h/5h0m0s/77.25%/+3m20s weekly/168h0m0s/3.5%/+1m40s",
 			credits: "has=true unlimited=true balance=",
@@ -96,7 +96,7 @@ func TestParseUsage(t *testing.T) {
 			name: "free weekly only",
 			body: fmt.Sprintf(`{"plan_type":"free","rate_limit":{"allowed":true,"limit_reached":false,
 				"primary_window":{"used_percent":100,"limit_window_seconds":604800,"reset_after_seconds":86400,"reset_at":%d},
-				"secondary_window":null},"credits":null}`, epoch(24*time.Hour)),
+				"secondary_window":null},"credits":null}`, usageEpoch(24*time.Hour)),
 			plan: "free", allowed: true,
 			windows: "weekly/168h0m0s/100%/+24h0m0s",
 		},
@@ -117,7 +117,7 @@ func TestParseUsage(t *testing.T) {
 			body: fmt.Sprintf(`{"plan_type":"team","rate_limit":{"allowed":"true","limit_reached":"false",
 				"primary_window":{"used_percent":"55.5","limit_window_seconds":"18000.0","reset_at":"%d"},
 				"secondary_window":{"used_percent":9.0,"limit_window_seconds":604800.0,"reset_after_seconds":"30"}},
-				"credits":{"has_credits":1,"unlimited":0,"balance":12.5}}`, epoch(time.Minute)),
+				"credits":{"has_credits":1,"unlimited":0,"balance":12.5}}`, usageEpoch(time.Minute)),
 			plan: "team", allowed: true,
 			windows: "5h/5h0m0s/55.5%/+1m0s weekly/168h0m0s/9%/+30s",
 			credits: "has=true unlimited=false balance=12.5",
@@ -192,7 +192,7 @@ func TestParseUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u, err := ParseUsage([]byte(tt.body), testNow)
+			u, err := ParseUsage([]byte(tt.body), usageNow)
 			if err != nil {
 				t.Fatalf("ParseUsage: %v", err)
 			}
@@ -216,8 +216,8 @@ func TestParseUsage(t *testing.T) {
 			if got := strings.Join(add, "; "); got != tt.additional {
 				t.Errorf("additional\n got %q\nwant %q", got, tt.additional)
 			}
-			if !u.FetchedAt.Equal(testNow) {
-				t.Errorf("FetchedAt %v, want %v", u.FetchedAt, testNow)
+			if !u.FetchedAt.Equal(usageNow) {
+				t.Errorf("FetchedAt %v, want %v", u.FetchedAt, usageNow)
 			}
 		})
 	}
@@ -238,7 +238,7 @@ func TestParseUsageRejectsNonUsage(t *testing.T) {
 		`{"error":{"code":"token_expired","message":"Provided authentication token is expired."}}`,
 		`<html><body>Just a moment...</body></html>`,
 	} {
-		if u, err := ParseUsage([]byte(body), testNow); !errors.Is(err, ErrUsageMalformed) {
+		if u, err := ParseUsage([]byte(body), usageNow); !errors.Is(err, ErrUsageMalformed) {
 			t.Errorf("ParseUsage(%q) = %+v, %v; want ErrUsageMalformed", body, u, err)
 		}
 	}
@@ -246,7 +246,7 @@ func TestParseUsageRejectsNonUsage(t *testing.T) {
 
 func TestUsageWindow(t *testing.T) {
 	t.Parallel()
-	u, err := ParseUsage([]byte(`{"plan_type":"free","rate_limit":{"primary_window":{"used_percent":30,"limit_window_seconds":604800},"secondary_window":null}}`), testNow)
+	u, err := ParseUsage([]byte(`{"plan_type":"free","rate_limit":{"primary_window":{"used_percent":30,"limit_window_seconds":604800},"secondary_window":null}}`), usageNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func FuzzParseUsage(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		u, err := ParseUsage(data, testNow)
+		u, err := ParseUsage(data, usageNow)
 		if err == nil {
 			for _, w := range u.Windows {
 				if w.Kind != KindOf(w.Length) {
@@ -277,6 +277,6 @@ func FuzzParseUsage(f *testing.F) {
 				}
 			}
 		}
-		ParseLimitError(data, nil, testNow)
+		ParseLimitError(data, nil, usageNow)
 	})
 }
