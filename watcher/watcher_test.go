@@ -68,9 +68,10 @@ func TestQuickReplacementsAreOneEvent(t *testing.T) {
 	t.Parallel()
 	path := newAuthFile(t, `{"v":0}`)
 	h := start(t, Options{Path: path, Debounce: slowDebounce})
-	replace(t, path, `{"v":1}`)
-	replace(t, path, `{"v":2}`)
-	replace(t, path, `{"v":3}`)
+	for _, v := range []string{`{"v":1}`, `{"v":2}`, `{"v":3}`} {
+		replace(t, path, v)
+		time.Sleep(3 * time.Millisecond)
+	}
 	h.expectData(`{"v":3}`)
 	h.expectNothingPending()
 }
