@@ -164,6 +164,8 @@ func (a *AuthFile) SetLogin(t Tokens, lastRefresh time.Time) {
 	set("refresh_token", t.RefreshToken)
 	if t.AccountID != "" {
 		set("account_id", t.AccountID)
+	} else {
+		delete(tok, "account_id") // never leave the previous login's account
 	}
 	a.fields["tokens"] = mustMarshal(tok)
 	if _, ok := a.fields["OPENAI_API_KEY"]; !ok {
@@ -189,7 +191,15 @@ func WriteLogin(path string, t Tokens, lastRefresh time.Time) error {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
 	af, err := ReadAuthFile(path)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrAuthFileNotJSON):
+		// Never overwrite a file we cannot read without keeping it.
+		aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405.000000000Z"))
+		if err := os.Rename(path, aside); err != nil {
+			return fmt.Errorf("keeping the unreadable auth.json aside: %w", err)
+		}
+		af = &AuthFile{fields: map[string]json.RawMessage{}}
+	case err != nil:
 		af = &AuthFile{fields: map[string]json.RawMessage{}}
 	}
 	af.SetLogin(t, lastRefresh)

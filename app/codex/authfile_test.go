@@ -457,7 +457,7 @@ func TestWriteLoginReplacesAccountOfPreviousLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := l.Identity().ChatGPTAccountID; got != "acc-bob" {
-		t.Skipf("bug: authfile.go SetLogin keeps the previous login's tokens.account_id when the new Tokens.AccountID is empty: authBob's tokens read back as account %q", got)
+		t.Fatalf("SetLogin kept the previous login's tokens.account_id when the new Tokens.AccountID is empty: authBob's tokens read back as account %q", got)
 	}
 }
 
@@ -474,6 +474,6 @@ func TestWriteLoginOverCorruptFile(t *testing.T) {
 	err := codex.WriteLogin(path, mintAuthTokens(authAnn, time.Now().Add(time.Hour)), time.Now())
 	kept, _ := filepath.Glob(filepath.Join(dir, "auth.json.corrupt*"))
 	if err == nil && len(kept) == 0 {
-		t.Skip("bug: authfile.go WriteLogin silently overwrites an auth.json that does not parse (DESIGN.md: keep it aside as .corrupt-<time>)")
+		t.Fatal("WriteLogin silently overwrote an auth.json that does not parse (DESIGN.md: keep it aside as .corrupt-<time>)")
 	}
 }

@@ -56,9 +56,7 @@ func ParseClaims(token string) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: payload is not base64url", ErrMalformedJWT)
 	}
 	var raw rawClaims
-	dec := json.NewDecoder(strings.NewReader(string(payload)))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
+	if trimmed := strings.TrimSpace(string(payload)); !strings.HasPrefix(trimmed, "{") || json.Unmarshal(payload, &raw) != nil {
 		return Claims{}, fmt.Errorf("%w: payload is not a JSON object", ErrMalformedJWT)
 	}
 	c := Claims{Email: raw.Email, Subject: raw.Sub}

@@ -1,0 +1,270 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/quiver-app/quiver/app/codex"
+	"github.com/quiver-app/quiver/app/filelock"
+)
+
+// TokenEndpoint exchanges a refresh token for a new token set (the real
+// one is codex.OAuthConfig). Refresh tokens are single-use: each call spends
+// the one it is given.
+type TokenEndpoint interface {
+	Refresh(ctx context.Context, refreshToken string) (codex.Tokens, error)
+}
+
+// Refresher keeps accounts' access tokens valid. It never sends the same
+// refresh token twice: refreshes of one account are serialized in the
+// process (singleflight) and across processes (a lock file per account),
+// and under that lock it re-reads the stored tokens and auth.json first, so
+// a refresh another process (or the Codex CLI) already did is adopted
+// instead of repeated.
+type Refresher struct {
+	store    *Store
+	endpoint TokenEndpoint
+	// terminal reports refresh errors that mean the login is gone
+	// (codex.NeedsLogin); the account is then marked needs-login.
+	terminal func(error) bool
+	group    singleflight.Group
+}
+
+// NewRefresher makes a Refresher for store's accounts.
+func NewRefresher(store *Store, endpoint TokenEndpoint, terminal func(error) bool) *Refresher {
+	return &Refresher{store: store, endpoint: endpoint, terminal: terminal}
+}
+
+// Refresh timing: refresh well before the access token expires, earlier
+// than the Codex CLI would (it refreshes at exp, or when last_refresh is 8
+// days old), so the CLI never has a reason to refresh on its own.
+const (
+	refreshMargin  = 3 * 24 * time.Hour
+	refreshMaxAge  = 7 * 24 * time.Hour
+	refreshTimeout = 30 * time.Second
+)
+
+// DueAt is when the tokens should be refreshed: 3 days before they expire
+// (at most a third of their lifetime before), or 7 days after they were
+// issued, whichever comes first.
+func (s Secret) DueAt() time.Time {
+	if s.Expires.IsZero() {
+		return time.Time{}
+	}
+	margin := refreshMargin
+	if !s.LastRefresh.IsZero() {
+		if life := s.Expires.Sub(s.LastRefresh); life > 0 && life/3 < margin {
+			margin = life / 3
+		}
+	}
+	due := s.Expires.Add(-margin)
+	if !s.LastRefresh.IsZero() && s.LastRefresh.Add(refreshMaxAge).Before(due) {
+		due = s.LastRefresh.Add(refreshMaxAge)
+	}
+	return due
+}
+
+// RefreshReason says why a refresh is asked for.
+type RefreshReason int
+
+const (
+	// RefreshIfDue refreshes only when the tokens are due.
+	RefreshIfDue RefreshReason = iota
+	// RefreshNow always refreshes (the user asked, or a check of the login).
+	RefreshNow
+)
+
+// Refresh refreshes account id's tokens when needed and returns the tokens
+// to use. staleAccess, when not empty, is an access token upstream refused
+// (401): the tokens are refreshed unless they already changed since.
+func (r *Refresher) Refresh(ctx context.Context, id string, reason RefreshReason, staleAccess string) (Secret, error) {
+	key := fmt.Sprintf("%s|%d|%s", id, reason, staleAccess)
+	ch := r.group.DoChan(key, func() (any, error) {
+		// Detached from one caller's cancellation: the refresh, once
+		// started, must finish and be stored, or the spent refresh token
+		// would be lost with it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return r.refreshLocked(rctx, id, reason, staleAccess)
+	})
+	select {
+	case <-ctx.Done():
+		return Secret{}, ctx.Err()
+	case res := <-ch:
+		if res.Err != nil {
+			return Secret{}, res.Err
+		}
+		return res.Val.(Secret), nil
+	}
+}
+
+func (r *Refresher) lockPath(id string) string {
+	return filepath.Join(r.store.opts.Dir, "refresh-"+id+".lock")
+}
+
+func (r *Refresher) refreshLocked(ctx context.Context, id string, reason RefreshReason, staleAccess string) (Secret, error) {
+	lock, err := filelock.Acquire(ctx, r.lockPath(id))
+	if err != nil {
+		return Secret{}, fmt.Errorf("waiting for another refresh of %s: %w", id, err)
+	}
+	defer lock.Unlock()
+
+	acc, err := r.store.Resolve(id)
+	if err != nil {
+		return Secret{}, err
+	}
+	if acc.Exported {
+		return Secret{}, fmt.Errorf("%s was handed over to another tool; Quiver does not refresh it", acc.Label())
+	}
+	// The Codex CLI may have refreshed on its own: take its newer tokens
+	// rather than spend our now-used refresh token.
+	r.adoptAuthFile(ctx, acc)
+	cur, err := r.store.Tokens(ctx, id)
+	if err != nil {
+		return Secret{}, err
+	}
+	now := r.store.opts.Now()
+	switch {
+	case staleAccess != "" && cur.Access != staleAccess:
+		return cur, nil // someone refreshed since the caller read its token
+	case staleAccess == "" && reason == RefreshIfDue && now.Before(cur.DueAt()):
+		return cur, nil
+	}
+	tokens, err := r.endpoint.Refresh(ctx, cur.Refresh)
+	if err != nil {
+		if r.terminal != nil && r.terminal(err) {
+			reason := "the refresh token was refused (" + err.Error() + "); sign in again"
+			if merr := r.store.MarkNeedsLogin(ctx, id, reason); merr != nil {
+				r.store.log.Error("marking account needs-login", "account", acc.Label(), "err", merr)
+			}
+			r.store.log.Warn("account needs a new login", "account", acc.Label(), "err", err)
+			return Secret{}, fmt.Errorf("%w: %s: %v", ErrNeedsLogin, acc.Label(), err)
+		}
+		return Secret{}, fmt.Errorf("refreshing tokens of %s: %w", acc.Label(), err)
+	}
+	if tokens.AccountID == "" {
+		tokens.AccountID = acc.ChatGPTAccountID
+	}
+	if tokens.IDToken == "" { // the server may leave it out: keep ours
+		tokens.IDToken = cur.IDToken
+	}
+	l, err := codex.NewLogin(tokens, now.UTC())
+	if err != nil {
+		return Secret{}, fmt.Errorf("refreshing tokens of %s: the new tokens are unusable: %w", acc.Label(), err)
+	}
+	if err := r.store.SaveTokens(ctx, id, l); err != nil {
+		// The old refresh token is spent; these are the only valid ones.
+		// Nothing else may use the old ones, so this is loud.
+		r.store.log.Error("refreshed tokens could not be stored; the account may need a new login", "account", acc.Label(), "err", err)
+		return Secret{}, fmt.Errorf("storing refreshed tokens of %s: %w", acc.Label(), err)
+	}
+	r.store.log.Info("refreshed tokens", "account", acc.Label(), "expires", l.Expiry.Format(time.RFC3339))
+	return secretFromLogin(l), nil
+}
+
+// adoptAuthFile imports auth.json when it holds newer tokens of acc.
+func (r *Refresher) adoptAuthFile(ctx context.Context, acc Account) {
+	af, err := codex.ReadAuthFile(r.store.AuthPath())
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			r.store.log.Debug("auth.json unreadable while refreshing", "err", err)
+		}
+		return
+	}
+	l, err := af.Login()
+	if err != nil || IDFor(l.Identity()) != acc.ID {
+		return
+	}
+	if _, err := r.store.ImportLogin(ctx, l); err != nil {
+		r.store.log.Warn("adopting the Codex CLI's newer tokens", "account", acc.Label(), "err", err)
+	}
+}
+
+// Backoff after a failed background refresh (network down, server error).
+const (
+	retryMin = 30 * time.Second
+	retryMax = 30 * time.Minute
+)
+
+// Run refreshes every account when it is due until ctx ends. It sleeps
+// until the earliest due time (or a change to the accounts) and never
+// polls. Failures back off per account and never change its state, except
+// a refused refresh token, which marks it needs-login.
+func (r *Refresher) Run(ctx context.Context) error {
+	snaps, unsubscribe := r.store.Subscribe()
+	defer unsubscribe()
+	retryAt := map[string]time.Time{}
+	failures := map[string]int{}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-snaps:
+		case <-timer.C:
+		}
+		now := r.store.opts.Now()
+		next := time.Time{}
+		for _, acc := range r.store.Snapshot().Accounts {
+			if acc.NeedsLogin || acc.Exported {
+				continue
+			}
+			due := Secret{Expires: acc.TokenExpiry, LastRefresh: acc.LastRefresh}.DueAt()
+			if t, ok := retryAt[acc.ID]; ok && t.After(due) {
+				due = t
+			}
+			if now.Before(due) {
+				if next.IsZero() || due.Before(next) {
+					next = due
+				}
+				continue
+			}
+			if _, err := r.Refresh(ctx, acc.ID, RefreshIfDue, ""); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if errors.Is(err, ErrNeedsLogin) {
+					continue
+				}
+				failures[acc.ID]++
+				wait := min(retryMin<<min(failures[acc.ID]-1, 10), retryMax)
+				retryAt[acc.ID] = now.Add(wait)
+				r.store.log.Warn("refresh failed; will retry", "account", acc.Label(), "in", wait.String(), "err", err)
+				if next.IsZero() || retryAt[acc.ID].Before(next) {
+					next = retryAt[acc.ID]
+				}
+				continue
+			}
+			delete(failures, acc.ID)
+			delete(retryAt, acc.ID)
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		if !next.IsZero() {
+			timer.Reset(max(next.Sub(r.store.opts.Now()), time.Second))
+		}
+	}
+}
+
+// CheckLogin refreshes id now to learn whether its login is still alive:
+// after `codex login` or `codex logout` replaced auth.json, newer Codex
+// CLIs revoke the tokens that were there. A refused refresh marks the
+// account needs-login with reason.
+func (r *Refresher) CheckLogin(ctx context.Context, id, reason string) error {
+	_, err := r.Refresh(ctx, id, RefreshNow, "")
+	if errors.Is(err, ErrNeedsLogin) {
+		return r.store.MarkNeedsLogin(ctx, id, reason)
+	}
+	return err
+}
