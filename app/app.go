@@ -31,6 +31,8 @@ type App struct {
 	secrets secret.Store
 	store   *account.Store
 	now     func() time.Time
+	oauth   codex.OAuthConfig
+	refresh *account.Refresher
 
 	mu       sync.Mutex // guards the fields below
 	settings Settings
@@ -70,7 +72,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening accounts: %w", err)
 	}
-	return &App{paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings}, nil
+	oauth := codex.DefaultOAuthConfig()
+	if settings.AuthIssuer != "" && os.Getenv(codex.AuthIssuerEnv) == "" {
+		oauth.Issuer = settings.AuthIssuer
+	}
+	return &App{
+		paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings,
+		oauth: oauth, refresh: account.NewRefresher(store, oauth, codex.NeedsLogin),
+	}, nil
 }
 
 // Paths returns where the files live.
@@ -148,6 +157,9 @@ func (a *App) CheckAuthFile() error {
 	return err
 }
 
+// revokedReason explains a login the Codex CLI revoked.
+const revokedReason = "signed out by `codex login`/`codex logout` — sign in again from Quiver"
+
 // Run does the background work until ctx ends: it imports the current
 // Codex login and follows auth.json (new logins imported, refreshed tokens
 // adopted) and accounts.json (changes by other Quiver processes).
@@ -155,11 +167,13 @@ func (a *App) Run(ctx context.Context) error {
 	a.ImportCodexLogin(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 2)
-	go func() { errs <- a.watchAuthFile(ctx) }()
-	go func() { errs <- a.watchAccountsFile(ctx) }()
+	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run}
+	errs := make(chan error, len(workers))
+	for _, w := range workers {
+		go func() { errs <- w(ctx) }()
+	}
 	var first error
-	for range 2 {
+	for range workers {
 		if err := <-errs; err != nil && first == nil {
 			first = err
 			cancel()
@@ -216,7 +230,14 @@ func (a *App) handleAuthEvent(ctx context.Context, ev watcher.Event) {
 	}
 	a.setAuthProblem(nil)
 	if res.PreviousActive != "" {
-		a.log.Info("auth.json no longer holds account", "id", res.PreviousActive, "removed", res.Removed)
+		// Newer Codex CLIs revoke the tokens they held when the user runs
+		// `codex login` again or `codex logout`: check that account now.
+		a.log.Info("auth.json no longer holds account; checking its login", "id", res.PreviousActive, "removed", res.Removed)
+		go func() {
+			if err := a.refresh.CheckLogin(ctx, res.PreviousActive, revokedReason); err != nil {
+				a.log.Warn("checking the login replaced in auth.json", "id", res.PreviousActive, "err", err)
+			}
+		}()
 	}
 }
 

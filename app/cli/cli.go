@@ -66,6 +66,8 @@ func commands() []command {
 		{"import", "[PATH]", "import a Codex auth.json (default: $CODEX_HOME/auth.json)", cmdImport},
 		{"rename", "<account> <alias>", "give an account a new alias", cmdRename},
 		{"remove", "[--yes] <account>", "remove an account and its tokens", cmdRemove},
+		{"add", "[--no-browser] [--activate] [alias]", "sign in to another ChatGPT account (browser)", cmdAdd},
+		{"refresh", "[<account>|--all]", "refresh tokens now", cmdRefresh},
 		{"path", "", "print where Quiver's files are", cmdPath},
 		{"version", "", "print version, commit and build date", cmdVersion},
 	}
@@ -154,7 +156,7 @@ func (r *runner) usage(w io.Writer) {
 	cmds := commands()
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  quiver %-22s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		fmt.Fprintf(w, "  quiver %-40s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
 	fmt.Fprintln(w, "\n<account> is an alias, an email or an id (a unique prefix of it is enough).")
 	fmt.Fprintln(w, "Environment: CODEX_HOME, XDG_CONFIG_HOME, QUIVER_CONFIG_DIR, QUIVER_SECRETS=keyring|file, QUIVER_PASSPHRASE.")
