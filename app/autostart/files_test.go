@@ -79,7 +79,7 @@ func (m *mapRegistry) runValue(name string) (string, bool, error) {
 	return v, ok, m.err
 }
 func (m *mapRegistry) setRunValue(name, value string) error { m.run[name] = value; return m.err }
-func (m *mapRegistry) deleteRunValue(name string) error      { delete(m.run, name); return m.err }
+func (m *mapRegistry) deleteRunValue(name string) error     { delete(m.run, name); return m.err }
 func (m *mapRegistry) approvedValue(name string) ([]byte, bool, error) {
 	v, ok := m.approved[name]
 	return v, ok, m.err
