@@ -1,0 +1,74 @@
+// Package proxy is Quiver's loopback rotating proxy: it takes requests from
+// the Codex CLI, OpenCode and other OpenAI-compatible clients, picks one of
+// the user's ChatGPT accounts per request, and forwards to the ChatGPT
+// backend (POST …/backend-api/codex/responses). When an account answers
+// with its usage limit, the same request is replayed on the next account
+// before any byte reached the client, so the client never sees the 429.
+//
+// # Routes
+//
+//	/backend-api/codex/*    passthrough for the Codex CLI (its headers kept, account swapped in)
+//	POST /v1/responses      OpenAI Responses, with the backend's required fields filled in
+//	POST /v1/chat/completions  translated to Responses and back (streaming and not)
+//	GET  /v1/models         a static list of Codex models
+//	GET  /healthz           no key needed, nothing secret
+//	GET  /quiver/status     counters and per-account leases and cooldowns (JSON)
+//
+// # Security
+//
+// The server binds loopback addresses only and refuses to start otherwise.
+// Every request needs the proxy key (Authorization: Bearer or x-api-key,
+// compared in constant time) except /healthz; a Host header that is not
+// localhost, 127.0.0.0/8 or [::1] gets 403 (DNS rebinding); CORS preflights
+// are refused and no CORS header is ever sent; bodies over Config.MaxBody
+// get 413. The client's credentials never go upstream, and neither tokens
+// nor the key are logged: log lines carry account ids and labels, statuses
+// and latencies.
+//
+// # Why a hand-rolled forwarder
+//
+// httputil.ReverseProxy commits a response as soon as it has its headers;
+// failing over on an error that arrives inside an HTTP 200 stream needs the
+// first events held back, inspected, and possibly thrown away, and the same
+// buffered request replayed on another account. Doing that through
+// ModifyResponse/ErrorHandler means fighting the type; a small forwarder
+// (forward.go, relay.go) that owns the attempt loop is clearer. It keeps
+// ReverseProxy's habits: hop-by-hop headers stripped both ways, streams
+// flushed per event (FlushInterval -1), a tuned http.Transport of its own
+// (NewTransport: IdleConnTimeout 2m, MaxIdleConnsPerHost 32), client
+// cancellation passed to upstream through the request context, and
+// http.ErrAbortHandler when a committed stream breaks so the client sees a
+// cut connection rather than a clean end.
+//
+// # Failover
+//
+// The Picker (declared here, implemented in app/account) chooses an account
+// per attempt and is told every outcome, exactly once per lease:
+//
+//   - 429 / usage_limit_reached: Limited, with the reset from the body
+//     (resets_at, resets_in_seconds), Retry-After or the x-codex-*-reset-*
+//     headers (5 minutes when none); the request moves to the next account.
+//   - 401/403: the Picker refreshes the account once and the request is
+//     replayed on it; a second failure moves to the next account.
+//   - 5xx, broken connections and in-stream overload errors: one retry on
+//     another account, then the error passes through.
+//   - Every account limited: a 429 in the backend's own usage_limit_reached
+//     shape with the pool's earliest reset and Retry-After, so the Codex CLI
+//     stops and tells the user when to retry. No account: 503.
+//
+// Streams are held back until the first output delta, at most
+// Holdback.Events events, Holdback.Bytes bytes or Holdback.Wait, so that an
+// error event (server_is_overloaded, usage_limit_reached) in an HTTP 200
+// stream still fails over invisibly; after that, events pass straight
+// through. Requests of one conversation carry a session key to the Picker;
+// a request with x-codex-turn-state is pinned to the account that issued it
+// (remembered from response headers, bounded and expiring).
+//
+// # Load
+//
+// bench_test.go measures the proxy against a direct connection to the same
+// fake backend; BenchmarkLoad is the long leak check:
+//
+//	go test ./proxy -run '^$' -bench . -benchtime 2000x
+//	go test ./proxy -run '^$' -bench Load -benchtime 10000x
+package proxy
