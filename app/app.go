@@ -11,7 +11,9 @@ import (
 
 	"github.com/quiver-app/quiver/app/account"
 	"github.com/quiver-app/quiver/app/codex"
+	"github.com/quiver-app/quiver/app/notify"
 	"github.com/quiver-app/quiver/app/secret"
+	"github.com/quiver-app/quiver/icons"
 	"github.com/quiver-app/quiver/watcher"
 )
 
@@ -20,7 +22,9 @@ type Options struct {
 	Paths   Paths
 	Logger  *slog.Logger
 	Secrets secret.Store // nil: secret.Open with the environment's options
-	Now     func() time.Time
+	// Notifier sends native notifications; nil: beeep with the app icon.
+	Notifier notify.Sender
+	Now      func() time.Time
 }
 
 // App is one running Quiver: the account store and the settings, and the
@@ -33,10 +37,13 @@ type App struct {
 	now     func() time.Time
 	oauth   codex.OAuthConfig
 	refresh *account.Refresher
+	sender  notify.Sender
 
 	mu       sync.Mutex // guards the fields below
 	settings Settings
-	authErr  error // why the current auth.json could not be imported, if it could not
+	authErr  error         // why the current auth.json could not be imported, if it could not
+	pool     *Pool         // the running proxy's picker, when it runs
+	rules    *notify.Rules // the notifier, while it runs
 }
 
 // New opens the secret store and the accounts.
@@ -72,13 +79,17 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening accounts: %w", err)
 	}
+	sender := o.Notifier
+	if sender == nil {
+		sender = notify.Beeep{AppName: "Quiver", Icon: icons.AppIcon()}
+	}
 	oauth := codex.DefaultOAuthConfig()
 	if settings.AuthIssuer != "" && os.Getenv(codex.AuthIssuerEnv) == "" {
 		oauth.Issuer = settings.AuthIssuer
 	}
 	return &App{
 		paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings,
-		oauth: oauth, refresh: account.NewRefresher(store, oauth, codex.NeedsLogin),
+		oauth: oauth, refresh: account.NewRefresher(store, oauth, codex.NeedsLogin), sender: sender,
 	}, nil
 }
 
@@ -167,7 +178,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.ImportCodexLogin(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run}
+	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run, a.runProxy, a.pollUsage, a.runNotifications}
 	errs := make(chan error, len(workers))
 	for _, w := range workers {
 		go func() { errs <- w(ctx) }()

@@ -68,6 +68,9 @@ func commands() []command {
 		{"remove", "[--yes] <account>", "remove an account and its tokens", cmdRemove},
 		{"add", "[--no-browser] [--activate] [alias]", "sign in to another ChatGPT account (browser)", cmdAdd},
 		{"refresh", "[<account>|--all]", "refresh tokens now", cmdRefresh},
+		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
+		{"proxy", "[--listen ADDR] | key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
+		{"cooldown", "clear <account>", "put a limited account back into rotation", cmdCooldown},
 		{"path", "", "print where Quiver's files are", cmdPath},
 		{"version", "", "print version, commit and build date", cmdVersion},
 	}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/quiver-app/quiver/app/account"
+)
+
+func cmdProxy(ctx context.Context, r *runner, args []string) error {
+	if len(args) > 0 && args[0] == "key" {
+		return cmdProxyKey(ctx, r, args[1:])
+	}
+	fs := newFlags("proxy")
+	listen := fs.String("listen", "", "address to listen on (default: the setting, 127.0.0.1:8799)")
+	if _, err := parse(fs, args, 0, 0, "[--listen 127.0.0.1:PORT] | quiver proxy key"); err != nil {
+		return err
+	}
+	a, err := r.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	srv, _, err := a.NewProxy(ctx, *listen)
+	if err != nil {
+		return err
+	}
+	addr := *listen
+	if addr == "" {
+		addr = a.Settings().ProxyListen
+	}
+	fmt.Fprintf(r.env.Stderr, "Quiver proxy on http://%s (Codex CLI: /backend-api/codex, OpenAI-compatible: /v1). Ctrl-C stops it.\n", addr)
+	if err := srv.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+func cmdProxyKey(ctx context.Context, r *runner, args []string) error {
+	fs := newFlags("proxy key")
+	regen := fs.Bool("regenerate", false, "replace the key (clients need the new one)")
+	if _, err := parse(fs, args, 0, 0, "[--regenerate]"); err != nil {
+		return err
+	}
+	a, err := r.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	get := a.ProxyKey
+	if *regen {
+		get = a.RegenerateProxyKey
+	}
+	key, err := get(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(r.env.Stdout, key)
+	return nil
+}
+
+func cmdCooldown(ctx context.Context, r *runner, args []string) error {
+	if len(args) == 0 || args[0] != "clear" {
+		return usagef("usage: quiver cooldown clear <account>")
+	}
+	rest, err := parse(newFlags("cooldown clear"), args[1:], 1, 1, "<account>")
+	if err != nil {
+		return err
+	}
+	a, err := r.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	acc, err := a.Store().ClearCooldown(ctx, rest[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.env.Stdout, "%s is back in rotation.\n", acc.Alias)
+	return nil
+}
+
+func cmdLimits(ctx context.Context, r *runner, args []string) error {
+	fs := newFlags("limits")
+	all := fs.Bool("all", false, "every account")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parse(fs, args, 0, 1, "[<account>|--all] [--json]")
+	if err != nil {
+		return err
+	}
+	a, err := r.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	snap := a.Store().Snapshot()
+	var targets []account.Account
+	switch {
+	case len(rest) == 1:
+		acc, err := a.Store().Resolve(rest[0])
+		if err != nil {
+			return err
+		}
+		targets = []account.Account{acc}
+	case *all:
+		targets = snap.Accounts
+	default:
+		acc, ok := snap.Account(snap.ActiveID)
+		if !ok {
+			return errors.New("no active account: name one, or use --all")
+		}
+		targets = []account.Account{acc}
+	}
+	type result struct {
+		ID    string         `json:"id"`
+		Alias string         `json:"alias"`
+		Plan  string         `json:"plan,omitempty"`
+		State string         `json:"state"`
+		Usage *account.Usage `json:"usage,omitempty"`
+		Error string         `json:"error,omitempty"`
+	}
+	var results []result
+	failed := 0
+	for _, acc := range targets {
+		res := result{ID: acc.ID, Alias: acc.Alias, Plan: acc.Plan}
+		if acc.NeedsLogin || acc.Exported {
+			res.Error = "not checked: " + string(acc.State(time.Now(), a.Settings().WarnPercent))
+		} else if u, err := a.FetchLimits(ctx, acc.ID); err != nil {
+			failed++
+			res.Error = oneLine(err.Error())
+		} else {
+			res.Usage = &u
+			if u.Plan != "" {
+				res.Plan = u.Plan
+			}
+		}
+		if now, err := a.Store().Resolve(acc.ID); err == nil {
+			res.State = string(now.State(time.Now(), a.Settings().WarnPercent))
+		}
+		results = append(results, res)
+	}
+	if *asJSON {
+		if err := writeJSON(r.env.Stdout, map[string]any{"accounts": results}); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(r.env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ALIAS\tPLAN\tSTATE\tWINDOW\tUSED\tRESETS")
+		now := time.Now()
+		for _, res := range results {
+			if res.Usage == nil || len(res.Usage.Windows) == 0 {
+				msg := res.Error
+				if msg == "" {
+					msg = "no windows reported"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s\n", res.Alias, orDash(res.Plan), res.State, msg)
+				continue
+			}
+			for i, w := range res.Usage.Windows {
+				alias, plan, state := res.Alias, orDash(res.Plan), res.State
+				if i > 0 {
+					alias, plan, state = "", "", ""
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f%%\t%s\n", alias, plan, state, w.Kind, w.UsedPercent, formatReset(w.ResetAt, now))
+			}
+		}
+		tw.Flush()
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d accounts could not be checked", failed, len(targets))
+	}
+	return nil
+}
+
+// formatReset is "14:05 (in 2h 14m)" in local time; "Mon 09:00" beyond today.
+func formatReset(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	lt := t.Local()
+	clock := lt.Format("15:04")
+	if y, m, d := lt.Date(); y != now.Local().Year() || m != now.Local().Month() || d != now.Local().Day() {
+		clock = lt.Format("Mon 2 Jan 15:04")
+	}
+	if t.After(now) {
+		return fmt.Sprintf("%s (in %s)", clock, shortDuration(t.Sub(now)))
+	}
+	return clock + " (passed)"
+}

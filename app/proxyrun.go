@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/quiver-app/quiver/app/codex"
+	"github.com/quiver-app/quiver/app/secret"
+	"github.com/quiver-app/quiver/proxy"
+)
+
+// proxyKeyName is the secret-store key of the proxy key.
+const proxyKeyName = "proxy-key"
+
+// ProxyKey returns the key clients must present to the proxy, generating
+// and storing it (in the keyring) the first time.
+func (a *App) ProxyKey(ctx context.Context) (string, error) {
+	key, err := a.secrets.Get(ctx, proxyKeyName)
+	if err == nil && len(key) > 0 {
+		return string(key), nil
+	}
+	if !errors.Is(err, secret.ErrNotFound) && err != nil {
+		return "", fmt.Errorf("reading the proxy key: %w", err)
+	}
+	return a.RegenerateProxyKey(ctx)
+}
+
+// RegenerateProxyKey replaces the proxy key; clients need the new one.
+func (a *App) RegenerateProxyKey(ctx context.Context) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generating the proxy key: %w", err)
+	}
+	key := "qvr_" + base64.RawURLEncoding.EncodeToString(b)
+	if err := a.secrets.Set(ctx, proxyKeyName, []byte(key)); err != nil {
+		return "", fmt.Errorf("storing the proxy key: %w", err)
+	}
+	return key, nil
+}
+
+// ChatGPTBaseURL is the upstream the proxy and the usage poller call:
+// QUIVER_CHATGPT_BASE_URL, else the setting, else chatgpt.com.
+func (a *App) ChatGPTBaseURL() string {
+	if v := os.Getenv(codex.ChatGPTBaseURLEnv); v != "" {
+		return v
+	}
+	if v := a.Settings().ChatGPTBaseURL; v != "" {
+		return v
+	}
+	return codex.DefaultChatGPTBaseURL
+}
+
+// NewProxy builds the rotating proxy on listen ("" = the setting).
+func (a *App) NewProxy(ctx context.Context, listen string) (*proxy.Server, *Pool, error) {
+	if listen == "" {
+		listen = a.Settings().ProxyListen
+	}
+	key, err := a.ProxyKey(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool := NewPool(a)
+	pool.OnRotate = a.rotated
+	srv, err := proxy.New(proxy.Config{
+		Listen: listen, Key: key, Upstream: a.ChatGPTBaseURL(), Picker: pool, Logger: a.log,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("setting up the proxy: %w", err)
+	}
+	return srv, pool, nil
+}
+
+// runProxy serves the proxy until ctx ends. A proxy that cannot start (the
+// port is taken) is logged and leaves the rest of the app running.
+func (a *App) runProxy(ctx context.Context) error {
+	if !a.Settings().ProxyEnabled {
+		return nil
+	}
+	srv, pool, err := a.NewProxy(ctx, "")
+	if err != nil {
+		a.log.Error("proxy not started", "err", err)
+		return nil
+	}
+	a.mu.Lock()
+	a.pool = pool
+	a.mu.Unlock()
+	if err := srv.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("proxy stopped", "listen", a.Settings().ProxyListen, "err", err)
+	}
+	return nil
+}
