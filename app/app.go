@@ -44,6 +44,11 @@ type App struct {
 	authErr  error         // why the current auth.json could not be imported, if it could not
 	pool     *Pool         // the running proxy's picker, when it runs
 	rules    *notify.Rules // the notifier, while it runs
+	proxy    ProxyStatus
+	subs     map[int]chan State
+	nextSub  int
+
+	proxyKick chan struct{} // restarts the proxy with the current settings
 }
 
 // New opens the secret store and the accounts.
@@ -90,6 +95,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	return &App{
 		paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings,
 		oauth: oauth, refresh: account.NewRefresher(store, oauth, codex.NeedsLogin), sender: sender,
+		subs: map[int]chan State{}, proxyKick: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -178,7 +184,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.ImportCodexLogin(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run, a.runProxy, a.pollUsage, a.runNotifications}
+	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run, a.runProxy, a.pollUsage, a.runNotifications, a.forwardAccounts}
 	errs := make(chan error, len(workers))
 	for _, w := range workers {
 		go func() { errs <- w(ctx) }()

@@ -74,22 +74,64 @@ func (a *App) NewProxy(ctx context.Context, listen string) (*proxy.Server, *Pool
 	return srv, pool, nil
 }
 
-// runProxy serves the proxy until ctx ends. A proxy that cannot start (the
-// port is taken) is logged and leaves the rest of the app running.
+// runProxy serves the proxy while it is enabled, restarting it when the
+// settings change, until ctx ends. A proxy that cannot start (the port is
+// taken) is reported in the State and leaves the rest of the app running.
 func (a *App) runProxy(ctx context.Context) error {
-	if !a.Settings().ProxyEnabled {
-		return nil
+	for {
+		st := a.Settings()
+		var stop func()
+		if st.ProxyEnabled {
+			stop = a.startProxy(ctx, st.ProxyListen)
+		} else {
+			a.setProxyStatus(ProxyStatus{Listen: st.ProxyListen})
+		}
+		select {
+		case <-ctx.Done():
+		case <-a.proxyKick:
+		}
+		if stop != nil {
+			stop()
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
 	}
-	srv, pool, err := a.NewProxy(ctx, "")
+}
+
+// startProxy starts the proxy on listen and returns a function that stops
+// it and waits until it has.
+func (a *App) startProxy(ctx context.Context, listen string) (stop func()) {
+	sctx, cancel := context.WithCancel(ctx)
+	srv, pool, err := a.NewProxy(sctx, listen)
 	if err != nil {
+		cancel()
 		a.log.Error("proxy not started", "err", err)
+		a.setProxyStatus(ProxyStatus{Enabled: true, Listen: listen, Err: err.Error()})
 		return nil
 	}
 	a.mu.Lock()
 	a.pool = pool
 	a.mu.Unlock()
-	if err := srv.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
-		a.log.Error("proxy stopped", "listen", a.Settings().ProxyListen, "err", err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.setProxyStatus(ProxyStatus{Enabled: true, Listen: listen, Running: true})
+		err := srv.ListenAndServe(sctx)
+		if err != nil && sctx.Err() == nil {
+			a.log.Error("proxy stopped", "listen", listen, "err", err)
+			a.setProxyStatus(ProxyStatus{Enabled: true, Listen: listen, Err: err.Error()})
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
 	}
-	return nil
+}
+
+func (a *App) setProxyStatus(p ProxyStatus) {
+	a.mu.Lock()
+	a.proxy = p
+	a.mu.Unlock()
+	a.publish()
 }
