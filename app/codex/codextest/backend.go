@@ -415,7 +415,11 @@ func (b *Backend) stream(w http.ResponseWriter, r *http.Request, id string, s Sc
 	case s.Drop:
 		panic(http.ErrAbortHandler)
 	case s.ErrorCode != "":
-		e := map[string]any{"type": "server_error", "code": s.ErrorCode, "message": backendErrorMessage(s.ErrorCode)}
+		typ := "invalid_request_error"
+		if s.ErrorCode == "server_is_overloaded" || s.ErrorCode == "server_error" {
+			typ = "server_error"
+		}
+		e := map[string]any{"type": typ, "code": s.ErrorCode, "message": backendErrorMessage(s.ErrorCode)}
 		if s.ErrorEvent {
 			send("error", map[string]any{"code": s.ErrorCode, "message": e["message"], "error": e})
 			return
