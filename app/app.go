@@ -49,6 +49,7 @@ type App struct {
 	nextSub  int
 
 	proxyKick chan struct{} // restarts the proxy with the current settings
+	windowReq chan struct{} // asks the GUI to show its window
 }
 
 // New opens the secret store and the accounts.
@@ -95,7 +96,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	return &App{
 		paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings,
 		oauth: oauth, refresh: account.NewRefresher(store, oauth, codex.NeedsLogin), sender: sender,
-		subs: map[int]chan State{}, proxyKick: make(chan struct{}, 1),
+		subs: map[int]chan State{}, proxyKick: make(chan struct{}, 1), windowReq: make(chan struct{}, 1),
 	}, nil
 }
 

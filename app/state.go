@@ -153,3 +153,15 @@ func (a *App) SetAutostart(on bool) error {
 	a.publish()
 	return nil
 }
+
+// RequestWindow asks the GUI to show (or raise) its window: `quiver open`,
+// a second launch, or a first run with no account.
+func (a *App) RequestWindow() {
+	select {
+	case a.windowReq <- struct{}{}:
+	default: // one request pending is enough
+	}
+}
+
+// WindowRequests delivers RequestWindow calls to the GUI.
+func (a *App) WindowRequests() <-chan struct{} { return a.windowReq }

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/quiver-app/quiver/app"
+	"github.com/quiver-app/quiver/app/instance"
 )
 
 // Exit codes.
@@ -60,6 +61,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"open", "", "open the Quiver window (starts the tray app if needed)", cmdOpen},
 		{"list", "[--json]", "list accounts", cmdList},
 		{"status", "[--json]", "accounts, files, secret storage and problems", cmdStatus},
 		{"switch", "<account>", "make an account the one ~/.codex/auth.json holds", cmdSwitch},
@@ -71,6 +73,7 @@ func commands() []command {
 		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
 		{"proxy", "[--listen ADDR] | key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
 		{"cooldown", "clear <account>", "put a limited account back into rotation", cmdCooldown},
+		{"autostart", "on|off|status", "start Quiver at login", cmdAutostart},
 		{"path", "", "print where Quiver's files are", cmdPath},
 		{"version", "", "print version, commit and build date", cmdVersion},
 	}
@@ -131,14 +134,7 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		return r.runHeadless(ctx, true)
 	}
 	if len(rest) == 0 {
-		if r.env.GUI == nil {
-			return usagef("this build has no tray; use --headless or a command")
-		}
-		a, err := r.open(ctx, *verbose)
-		if err != nil {
-			return err
-		}
-		return r.env.GUI(ctx, a, r.log)
+		return r.runGUI(ctx, *verbose, false)
 	}
 	name := rest[0]
 	if name == "help" || name == "-h" || name == "--help" {
@@ -201,11 +197,66 @@ func (r *runner) paths() (app.Paths, error) {
 	return app.DefaultPaths()
 }
 
+// runGUI starts the tray app, or, when one already runs for this user,
+// asks it to show its window and returns.
+func (r *runner) runGUI(ctx context.Context, verbose, showWindow bool) error {
+	if r.env.GUI == nil {
+		return usagef("this build has no tray; use --headless or a command")
+	}
+	paths, err := r.paths()
+	if err != nil {
+		return err
+	}
+	primary, err := instance.Claim(paths.ConfigDir)
+	if errors.Is(err, instance.ErrRunning) {
+		if err := instance.Send(paths.ConfigDir, instance.CmdShow); err != nil {
+			return err
+		}
+		fmt.Fprintln(r.env.Stdout, "Quiver is already running: its window is open.")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a, err := r.open(ctx, verbose)
+	if err != nil {
+		return err
+	}
+	if showWindow || len(a.Store().Snapshot().Accounts) == 0 {
+		a.RequestWindow() // asked for, or a first run that needs to explain itself
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go primary.Serve(ctx, func(string) { a.RequestWindow() })
+	return r.env.GUI(ctx, a, r.log)
+}
+
+func cmdOpen(ctx context.Context, r *runner, args []string) error {
+	if _, err := parse(newFlags("open"), args, 0, 0, ""); err != nil {
+		return err
+	}
+	return r.runGUI(ctx, false, true)
+}
+
 func (r *runner) runHeadless(ctx context.Context, toStderr bool) error {
+	paths, err := r.paths()
+	if err != nil {
+		return err
+	}
+	primary, err := instance.Claim(paths.ConfigDir)
+	if errors.Is(err, instance.ErrRunning) {
+		return errors.New("Quiver is already running for this user (tray or --headless); stop it first")
+	}
+	if err != nil {
+		return err
+	}
 	a, err := r.open(ctx, toStderr)
 	if err != nil {
 		return err
 	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go primary.Serve(sctx, func(string) {}) // no window to show
 	r.log.Info("quiver running headless", "version", r.env.Build.Version, "auth_json", a.Paths().AuthFile())
 	err = a.Run(ctx)
 	r.log.Info("quiver stopped")

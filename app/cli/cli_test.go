@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +144,73 @@ func TestShortDuration(t *testing.T) {
 		if got := shortDuration(tt.d); got != tt.want {
 			t.Errorf("shortDuration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
+	}
+}
+
+func TestAutostartCommand(t *testing.T) {
+	e := newCLIEnv(t)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(t.TempDir(), "xdg"))
+	if code, out, _ := e.run("", "autostart", "status"); code != 0 || !strings.Contains(out, "off") {
+		t.Fatalf("status: %d %s", code, out)
+	}
+	// The test binary lives in the go-build cache: a path that will vanish.
+	code, _, errOut := e.run("", "autostart", "on")
+	if code != ExitError || !strings.Contains(errOut, "make install") {
+		t.Fatalf("autostart on from a temporary build: %d %s", code, errOut)
+	}
+	if code, _, _ := e.run("", "autostart", "maybe"); code != ExitUsage {
+		t.Fatalf("bad argument: exit %d", code)
+	}
+}
+
+func TestSecondLaunchHandsOver(t *testing.T) {
+	e := newCLIEnv(t)
+	gotWindow := make(chan struct{}, 1)
+	started := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	gui := func(ctx context.Context, a *app.App, _ *slog.Logger) error {
+		close(started)
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-a.WindowRequests():
+				select {
+				case gotWindow <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Main(ctx, args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Paths: &e.paths, GUI: gui})
+		return code, out.String(), errb.String()
+	}
+	firstDone := make(chan int)
+	go func() { code, _, _ := run(); firstDone <- code }()
+	<-started
+	// No account yet: the first run asks for the window by itself.
+	select {
+	case <-gotWindow:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a first run with no account did not show the window")
+	}
+	code, out, errOut := run("open")
+	if code != 0 || !strings.Contains(out, "already running") {
+		t.Fatalf("second launch: %d %q %q", code, out, errOut)
+	}
+	select {
+	case <-gotWindow:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the running instance was not asked to show its window")
+	}
+	if code, _, errOut := run("--headless"); code != ExitError || !strings.Contains(errOut, "already running") {
+		t.Fatalf("headless next to a running tray: %d %q", code, errOut)
+	}
+	cancel()
+	if code := <-firstDone; code != 0 {
+		t.Fatalf("first instance exited %d", code)
 	}
 }

@@ -8,6 +8,7 @@ package filelock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -57,4 +58,25 @@ func (l *Lock) Unlock() error {
 	}
 	l.f = nil
 	return err
+}
+
+// ErrHeld is returned by TryAcquire when another holder has the lock.
+var ErrHeld = errors.New("lock is held by another process")
+
+// TryAcquire takes the lock on path if it is free, without waiting.
+func TryAcquire(path string) (*Lock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock file: %w", err)
+	}
+	ok, err := tryLock(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if !ok {
+		f.Close()
+		return nil, ErrHeld
+	}
+	return &Lock{f: f}, nil
 }

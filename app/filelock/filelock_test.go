@@ -32,3 +32,22 @@ func TestAcquireExcludes(t *testing.T) {
 		t.Errorf("second Unlock: %v", err)
 	}
 }
+
+func TestTryAcquire(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "lock")
+	first, err := TryAcquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := TryAcquire(path); err != ErrHeld {
+		l.Unlock()
+		t.Fatalf("second TryAcquire: %v, want ErrHeld", err)
+	}
+	first.Unlock()
+	second, err := TryAcquire(path)
+	if err != nil {
+		t.Fatalf("TryAcquire after Unlock: %v", err)
+	}
+	second.Unlock()
+}
