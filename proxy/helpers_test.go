@@ -29,6 +29,7 @@ type env struct {
 	srv     *proxy.Server
 	front   *httptest.Server
 	client  *http.Client
+	direct  *http.Client // straight to the backend, for comparisons
 	logs    *syncBuffer
 	leases  []proxy.Lease
 }
@@ -60,10 +61,12 @@ func newEnv(t testing.TB, accounts int, opts ...envOption) *env {
 	e.srv = srv
 	e.front = httptest.NewServer(srv.Handler())
 	e.client = e.front.Client()
+	e.direct = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 	t.Cleanup(func() {
 		e.front.CloseClientConnections()
 		e.front.Close()
 		srv.CloseIdleConnections()
+		e.direct.CloseIdleConnections()
 		for _, secret := range []string{testKey, "at-secret-"} {
 			if strings.Contains(e.logs.String(), secret) {
 				t.Errorf("a secret (%.6s…) reached the log", secret)

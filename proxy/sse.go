@@ -27,7 +27,7 @@ type sseReader struct {
 }
 
 func newSSEReader(r io.Reader) *sseReader {
-	return &sseReader{br: bufio.NewReaderSize(r, 16<<10)}
+	return &sseReader{br: bufio.NewReaderSize(r, 4<<10)}
 }
 
 // next returns the next event. An event cut short by the end of the stream
