@@ -1,12 +1,10 @@
-// Package tray is Quiver's system tray: an icon and a menu built from the
-// app's state. It renders account Snapshots and calls app methods when the
-// user clicks; it does no file or network I/O itself.
 package tray
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,117 +14,296 @@ import (
 	"fyne.io/systray"
 
 	"github.com/quiver-app/quiver/app"
-	"github.com/quiver-app/quiver/app/account"
+	"github.com/quiver-app/quiver/icons"
 )
 
 // AppID is Quiver's application id (FyneApp.toml).
 const AppID = "io.github.quiver_app.quiver"
 
-// Run shows the tray and runs the app's background work until the user
-// quits or ctx ends.
+// DefaultIconSize is the size the badge is drawn at. fyne.io/systray hands
+// the tray host a single pixmap, which the host scales to its panel: 32 px
+// is exact at 32 and halves cleanly to 16.
+const DefaultIconSize = 32
+
+// stopTimeout bounds the wait, after Quit, for the background work (proxy,
+// watchers) and clicks under way to finish.
+const stopTimeout = 10 * time.Second
+
+// Window is Quiver's main window as the tray uses it.
+type Window interface {
+	// Show creates the window or raises it. The tray calls it on the UI
+	// goroutine.
+	Show()
+}
+
+// Options configure RunWith.
+type Options struct {
+	// NewWindow makes the main window; the tray calls it once, on the UI
+	// goroutine, the first time the window is wanted ("Open Quiver…", a
+	// left click on the icon, `quiver open`, or no tray host). Nil: there
+	// is no window and "Open Quiver…" is left out.
+	NewWindow func(fa fyne.App) Window
+	// IconSize is the badge's size in pixels; 0 means DefaultIconSize.
+	IconSize int
+	// Version is shown in Fyne's metadata ("About"); "" means "0.1.0".
+	Version string
+}
+
+// Run shows the tray, without a window, and runs the app's background work
+// until the user quits or ctx ends. It must be called on the main goroutine.
 func Run(ctx context.Context, a *app.App, log *slog.Logger) error {
+	return RunWith(ctx, a, log, Options{})
+}
+
+// RunWith shows the tray and runs the app's background work (a.Run) until
+// the user quits or ctx ends; then it stops that work and waits for it, so
+// the proxy's port is free and no file is left half-written when it
+// returns. It must be called on the main goroutine (Fyne's rule), once per
+// process.
+func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.IconSize <= 0 {
+		o.IconSize = DefaultIconSize
+	}
+	version := o.Version
+	if version == "" {
+		version = "0.1.0"
+	}
+	// The same metadata FyneApp.toml gives a `fyne package` build, so a
+	// plain `go build` behaves alike (title, id, fyne.Do rules).
+	fyneapp.SetMetadata(fyne.AppMetadata{
+		ID: AppID, Name: "Quiver", Version: version, Build: 1,
+		Icon:       fyne.NewStaticResource("quiver.png", icons.AppIcon()),
+		Migrations: map[string]bool{"fyneDo": true},
+	})
 	fa := fyneapp.NewWithID(AppID)
 	desk, ok := fa.(desktop.App)
 	if !ok {
-		return fmt.Errorf("this platform has no system tray; run `quiver --headless`")
+		return errors.New("this platform has no system tray; run `quiver --headless`")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := a.Run(ctx); err != nil {
+	noHost := false
+	if err := CheckTrayHost(ctx); errors.Is(err, ErrNoTrayHost) {
+		noHost = true
+		log.Warn(ErrNoTrayHost.Error()+": "+NoTrayHostAdvice, "reason", err.Error())
+	} else if err != nil {
+		log.Warn("could not tell whether a system tray is there", "err", err)
+	}
+
+	t := &tray{ctx: ctx, app: a, fa: fa, desk: desk, log: log, o: o, kick: make(chan struct{}, 1)}
+	var background sync.WaitGroup
+	background.Go(func() {
+		if err := a.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("background work stopped", "err", err)
 		}
-	}()
+	})
+	t.goAction(t.readAutostart)
 
-	t := &menu{app: a, log: log, desk: desk}
-	snaps, unsubscribe := a.Store().Subscribe()
+	states, unsubscribe := a.Subscribe()
 	defer unsubscribe()
-	first := <-snaps
-	t.render(ctx, first) // the tray menu is set before Run
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case s := <-snaps:
-				fyne.Do(func() { t.render(ctx, s) })
-			}
+	first := <-states
+	t.apply(t.prepare(first)) // the tray menu is set before Run
+	background.Go(func() { t.follow(ctx, states, first) })
+
+	fa.Lifecycle().SetOnStarted(func() {
+		log.Info("tray started", "tray_host", !noHost)
+		if o.NewWindow != nil {
+			// A left click on the icon opens the window (where the host
+			// tells left from right; the menu stays on the right button).
+			systray.SetOnTapped(func() { fyne.Do(t.showWindow) })
 		}
-	}()
-	go func() {
+		if noHost {
+			t.showWindow() // something to click without a tray icon
+		}
+		background.Go(func() { t.serveWindowRequests(ctx) })
+	})
+	background.Go(func() {
 		<-ctx.Done()
 		fyne.Do(fa.Quit)
-	}()
-	fa.Lifecycle().SetOnStarted(func() { log.Info("tray started") })
+	})
 	fa.Run()
+	log.Info("quitting: stopping the proxy and the watchers")
 	cancel()
-	wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		background.Wait()
+		t.actions.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		log.Info("quiver stopped")
+	case <-time.After(stopTimeout):
+		log.Warn("quitting without waiting longer for background work", "waited", stopTimeout.String())
+	}
 	return nil
 }
 
-// menu builds the tray menu from snapshots. Its methods run on the UI
-// goroutine (or before the app runs).
-type menu struct {
+// tray is the Fyne adapter: it shows what prepare computes and runs the
+// clicks.
+type tray struct {
+	ctx  context.Context // ends when the app quits; clicks' actions run under it
 	app  *app.App
-	log  *slog.Logger
+	fa   fyne.App
 	desk desktop.App
+	log  *slog.Logger
+	o    Options
+
+	icons   icons.Cache    // the last badge drawn
+	kick    chan struct{}  // the view changed: prepare again (capacity 1)
+	actions sync.WaitGroup // clicks' goroutines
+
+	mu   sync.Mutex // guards view
+	view View       // what the menu shows besides the State (Now is set by prepare)
+
+	// Used on the UI goroutine only.
+	shown   []Item // the menu the tray shows
+	tooltip string
+	window  Window
 }
 
-func (m *menu) render(ctx context.Context, s account.Snapshot) {
-	items := make([]*fyne.MenuItem, 0, len(s.Accounts)+2)
-	warn := m.app.Settings().WarnPercent
+// rendering is what the tray should show for one State.
+type rendering struct {
+	items       []Item
+	tooltip     string
+	icon        []byte
+	iconChanged bool
+	next        time.Time // when the clock alone changes what is shown
+}
+
+// prepare computes the menu, tooltip and icon for st. It runs off the UI
+// goroutine (the badge may be drawn here) and in order: the icon cache
+// says whether the picture changed since the previous call.
+func (t *tray) prepare(st app.State) rendering {
 	now := time.Now()
-	for _, acc := range s.Accounts {
-		acc := acc
-		item := fyne.NewMenuItem(accountLabel(acc, now, warn), func() { m.switchTo(ctx, acc.ID) })
-		item.Checked = acc.ID == s.ActiveID
-		item.Disabled = acc.NeedsLogin
-		items = append(items, item)
+	t.mu.Lock()
+	v := t.view
+	t.mu.Unlock()
+	v.Now = now
+	v.Window = t.o.NewWindow != nil
+	icon, changed := t.icons.PNG(BadgeFor(st, now), t.o.IconSize)
+	return rendering{
+		items:       BuildMenu(st, v),
+		tooltip:     Tooltip(st, now),
+		icon:        icon,
+		iconChanged: changed,
+		next:        nextChange(st.Accounts.Accounts, now),
 	}
-	if len(s.Accounts) == 0 {
-		none := fyne.NewMenuItem("No accounts yet — run `codex login`", nil)
-		none.Disabled = true
-		items = append(items, none)
-	}
-	m.desk.SetSystemTrayMenu(fyne.NewMenu("Quiver", items...))
-	systray.SetTooltip(Tooltip(s, now))
 }
 
-// switchTo runs the switch off the UI goroutine; the store's snapshot then
-// moves the check mark.
-func (m *menu) switchTo(ctx context.Context, id string) {
-	go func() {
-		if _, err := m.app.Store().Switch(ctx, id); err != nil {
-			m.log.Error("switching account from the tray", "err", err)
+// follow renders every new State, view change and clock change until ctx
+// ends.
+func (t *tray) follow(ctx context.Context, states <-chan app.State, st app.State) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	r := t.prepare(st) // the icon cache already holds it: iconChanged is false
+	for {
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
 		}
-	}()
+		if !r.next.IsZero() {
+			timer.Reset(time.Until(r.next) + time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case st = <-states:
+		case <-t.kick:
+		case <-timer.C:
+		}
+		r = t.prepare(st)
+		fyne.Do(func() { t.apply(r) })
+	}
 }
 
-// accountLabel is one menu line: alias and state.
-func accountLabel(a account.Account, now time.Time, warn float64) string {
-	label := a.Alias
-	if a.Email != "" && a.Email != a.Alias {
-		label += " — " + a.Email
+// apply shows r, touching only what changed: the menu is rebuilt only when
+// an item differs (no flicker, nothing left behind: Fyne's systray removes
+// the old items), the icon only when its pixels differ. UI goroutine.
+func (t *tray) apply(r rendering) {
+	if !slices.Equal(r.items, t.shown) {
+		t.desk.SetSystemTrayMenu(t.fyneMenu(r.items))
+		t.shown = r.items
 	}
-	if st := a.State(now, warn); st != account.StateOK {
-		label += " (" + string(st) + ")"
+	if r.iconChanged {
+		t.desk.SetSystemTrayIcon(fyne.NewStaticResource("quiver-tray.png", r.icon))
 	}
-	return label
+	if r.tooltip != t.tooltip {
+		systray.SetTooltip(r.tooltip) // Fyne has no tooltip API
+		t.tooltip = r.tooltip
+	}
 }
 
-// Tooltip is the tray's tooltip: "Quiver — work".
-func Tooltip(s account.Snapshot, now time.Time) string {
-	if a, ok := s.Account(s.ActiveID); ok {
-		return "Quiver — " + a.Alias
+// refresh asks follow to prepare the menu again (the view changed).
+func (t *tray) refresh() {
+	select {
+	case t.kick <- struct{}{}:
+	default:
 	}
-	if len(s.Accounts) == 0 {
-		return "Quiver — no accounts"
+}
+
+// updateView changes the view under the lock and re-renders.
+func (t *tray) updateView(fn func(*View)) {
+	t.mu.Lock()
+	fn(&t.view)
+	t.mu.Unlock()
+	t.refresh()
+}
+
+// fyneMenu turns the model into Fyne menu items. UI goroutine.
+func (t *tray) fyneMenu(items []Item) *fyne.Menu {
+	out := make([]*fyne.MenuItem, 0, len(items))
+	for _, it := range items {
+		if it.Separator {
+			out = append(out, fyne.NewMenuItemSeparator())
+			continue
+		}
+		var action func()
+		if it.Action != ActionNone && !it.Disabled {
+			action = func() { t.click(it) }
+		}
+		mi := fyne.NewMenuItem(it.Label, action)
+		mi.Checked = it.Checked
+		mi.Disabled = it.Disabled
+		mi.IsQuit = it.Action == ActionQuit
+		out = append(out, mi)
 	}
-	return "Quiver — no active account"
+	return fyne.NewMenu("Quiver", out...)
+}
+
+// showWindow creates the window on first use and raises it. UI goroutine.
+func (t *tray) showWindow() {
+	if t.o.NewWindow == nil {
+		t.log.Info("no window in this build: use the tray menu or the CLI")
+		return
+	}
+	if t.window == nil {
+		t.window = t.o.NewWindow(t.fa)
+	}
+	t.window.Show()
+}
+
+// serveWindowRequests shows the window when the app asks (`quiver open`,
+// a second launch, a first run).
+func (t *tray) serveWindowRequests(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.app.WindowRequests():
+			fyne.Do(t.showWindow)
+		}
+	}
+}
+
+// goAction runs fn on its own goroutine (clicks never block the UI), and
+// RunWith waits for it before returning.
+func (t *tray) goAction(fn func()) {
+	t.actions.Go(fn)
 }
