@@ -44,7 +44,6 @@ type Account struct {
 	LastError        string    `json:"last_error,omitempty"`
 	AddedAt          time.Time `json:"added_at,omitzero"`
 	Usage            *Usage    `json:"usage,omitempty"`
-	History          []Sample  `json:"history,omitempty"`
 }
 
 // Identity returns who the account belongs to.

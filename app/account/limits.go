@@ -31,19 +31,21 @@ func UsageFromCodex(u codex.Usage, source string) Usage {
 // cooldowns that outlive the real reset strand users of other proxies).
 func (s *Store) RecordUsage(ctx context.Context, id string, u Usage) error {
 	now := s.opts.Now()
+	sample := Sample{At: u.FetchedAt}
+	if w, ok := u.Window("5h"); ok {
+		sample.FiveHour = w.UsedPercent
+	}
+	if w, ok := u.Window("weekly"); ok {
+		sample.Weekly = w.UsedPercent
+	}
 	return s.Update(ctx, id, func(a *Account) error {
+		if err := s.appendHistory(id, sample); err != nil {
+			s.log.Warn("recording usage history", "id", id, "err", err)
+		}
 		a.Usage = &u
 		if u.Plan != "" {
 			a.Plan = u.Plan
 		}
-		sample := Sample{At: u.FetchedAt}
-		if w, ok := u.Window("5h"); ok {
-			sample.FiveHour = w.UsedPercent
-		}
-		if w, ok := u.Window("weekly"); ok {
-			sample.Weekly = w.UsedPercent
-		}
-		a.History = appendSample(a.History, sample)
 		switch {
 		case u.LimitReached || u.MaxUsedPercent(now) >= 100:
 			if reset := u.limitedUntil(now); reset.After(a.CooldownUntil) {

@@ -132,7 +132,6 @@ func (s *Store) snapshotLocked() Snapshot {
 	accs := make([]Account, len(s.accounts))
 	for i, a := range s.accounts {
 		a.Tags = slices.Clone(a.Tags)
-		a.History = slices.Clone(a.History)
 		if a.Usage != nil {
 			u := *a.Usage
 			u.Windows = slices.Clone(u.Windows)

@@ -62,8 +62,9 @@ func TestRecordUsageCooldowns(t *testing.T) {
 	if err := e.store.RecordUsage(ctx, id, room); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ = e.store.Resolve(id); !a.Usable(time.Now()) || len(a.History) != 1 {
-		t.Fatalf("cooldown not ended by fresh usage (until %v, %d samples)", a.CooldownUntil, len(a.History))
+	hist, err := e.store.History(id)
+	if a, _ = e.store.Resolve(id); !a.Usable(time.Now()) || err != nil || len(hist) != 1 {
+		t.Fatalf("cooldown not ended by fresh usage (until %v, %d samples, %v)", a.CooldownUntil, len(hist), err)
 	}
 	if err := e.store.SetCooldown(ctx, id, reset); err != nil {
 		t.Fatal(err)

@@ -66,10 +66,10 @@ const (
 	historyKeep = 7 * 24 * time.Hour
 )
 
-// appendSample adds s to h, keeping at most one sample per historyStep (the
-// newest wins) and nothing older than historyKeep.
+// appendSample adds s to h, keeping at most one sample per historyStep-long
+// slot of the clock (the newest wins) and nothing older than historyKeep.
 func appendSample(h []Sample, s Sample) []Sample {
-	if n := len(h); n > 0 && s.At.Sub(h[n-1].At) < historyStep {
+	if n := len(h); n > 0 && s.At.Truncate(historyStep).Equal(h[n-1].At.Truncate(historyStep)) {
 		h[n-1] = s
 	} else {
 		h = append(h, s)
