@@ -72,6 +72,7 @@ func commands() []command {
 		{"refresh", "[<account>|--all]", "refresh tokens now", cmdRefresh},
 		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
 		{"proxy", "[--listen ADDR] | key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
+		{"connect", "codex|opencode [--undo]", "point the Codex CLI or OpenCode at the proxy", cmdConnect},
 		{"cooldown", "clear <account>", "put a limited account back into rotation", cmdCooldown},
 		{"autostart", "on|off|status", "start Quiver at login", cmdAutostart},
 		{"path", "", "print where Quiver's files are", cmdPath},

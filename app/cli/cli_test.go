@@ -214,3 +214,38 @@ func TestSecondLaunchHandsOver(t *testing.T) {
 		t.Fatalf("first instance exited %d", code)
 	}
 }
+
+func TestConnectCommand(t *testing.T) {
+	e := newCLIEnv(t)
+	t.Setenv("OPENCODE_CONFIG", filepath.Join(t.TempDir(), "opencode.json"))
+	cfg := filepath.Join(e.paths.CodexHome, "config.toml")
+	os.MkdirAll(e.paths.CodexHome, 0o700)
+	original := "# my settings\nmodel = \"gpt-5.1-codex\"\n\n[features]\napps = false\n"
+	os.WriteFile(cfg, []byte(original), 0o600)
+
+	code, out, errOut := e.run("", "connect", "codex")
+	if code != 0 || !strings.Contains(out, "now sends its requests through Quiver's proxy") {
+		t.Fatalf("connect codex: %d %s %s", code, out, errOut)
+	}
+	data, _ := os.ReadFile(cfg)
+	_, key, _ := e.run("", "proxy", "key")
+	if !strings.Contains(string(data), "model_provider = \"quiver\"") || !strings.Contains(string(data), strings.TrimSpace(key)) ||
+		!strings.HasPrefix(string(data), "# my settings\n") {
+		t.Fatalf("config.toml after connect:\n%s", data)
+	}
+	if strings.Contains(out+errOut, strings.TrimSpace(key)) {
+		t.Fatal("connect printed the proxy key")
+	}
+	if code, _, errOut = e.run("", "connect", "codex", "--undo"); code != 0 {
+		t.Fatalf("undo: %s", errOut)
+	}
+	if data, _ = os.ReadFile(cfg); string(data) != original {
+		t.Fatalf("undo did not restore the file:\n%s", data)
+	}
+	if code, out, _ = e.run("", "connect", "opencode"); code != 0 || !strings.Contains(out, "quiver/gpt-5.1-codex") {
+		t.Fatalf("connect opencode: %d %s", code, out)
+	}
+	if code, _, _ = e.run("", "connect", "vscode"); code != ExitUsage {
+		t.Fatalf("unknown client: exit %d", code)
+	}
+}

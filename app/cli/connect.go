@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quiver-app/quiver/app"
+)
+
+func cmdConnect(ctx context.Context, r *runner, args []string) error {
+	fs := newFlags("connect")
+	undo := fs.Bool("undo", false, "remove Quiver's entry again")
+	// Allow the flag after the client name too: `quiver connect codex --undo`.
+	var client string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		client, args = args[0], args[1:]
+	}
+	if _, err := parse(fs, args, 0, 0, "codex|opencode [--undo]"); err != nil {
+		return err
+	}
+	if client != app.ClientCodex && client != app.ClientOpenCode {
+		return usagef("usage: quiver connect codex|opencode [--undo]")
+	}
+	a, err := r.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	res, err := a.Connect(ctx, client, *undo)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(r.env.Stderr, "quiver: note: %s\n", w)
+	}
+	switch {
+	case !res.Changed && *undo:
+		fmt.Fprintf(r.env.Stdout, "%s had no Quiver entry; nothing changed.\n", res.Path)
+	case !res.Changed:
+		fmt.Fprintf(r.env.Stdout, "%s already points at the proxy; nothing changed.\n", res.Path)
+	case *undo:
+		fmt.Fprintf(r.env.Stdout, "Removed Quiver's entry from %s (previous version kept at %s).\n", res.Path, res.Backup)
+	case client == app.ClientCodex:
+		fmt.Fprintf(r.env.Stdout, "The Codex CLI now sends its requests through Quiver's proxy at http://%s (%s; previous version kept at %s).\nKeep Quiver running (tray or `quiver --headless`); undo with `quiver connect codex --undo`.\n", a.Settings().ProxyListen, res.Path, orDash(res.Backup))
+	default:
+		fmt.Fprintf(r.env.Stdout, "OpenCode has a \"quiver\" provider at http://%s/v1 (%s; previous version kept at %s).\nPick a model such as quiver/gpt-5.1-codex; undo with `quiver connect opencode --undo`.\n", a.Settings().ProxyListen, res.Path, orDash(res.Backup))
+	}
+	return nil
+}
