@@ -161,7 +161,8 @@ type tray struct {
 	view View       // what the menu shows besides the State (Now is set by prepare)
 
 	// Used on the UI goroutine only.
-	shown   []Item // the menu the tray shows
+	menu    *fyne.Menu // the tray's menu, the same one throughout
+	shown   []Item     // the items it shows
 	tooltip string
 	window  Window
 }
@@ -186,6 +187,13 @@ func (t *tray) prepare(st app.State) rendering {
 	v.Now = now
 	v.Window = t.o.NewWindow != nil
 	icon, changed := t.icons.PNG(BadgeFor(st, now), t.o.IconSize)
+	if changed {
+		var err error
+		if icon, err = hardEdges(icon); err != nil {
+			t.log.Error("drawing the tray icon", "err", err)
+			changed = false
+		}
+	}
 	return rendering{
 		items:       BuildMenu(st, v),
 		tooltip:     Tooltip(st, now),
@@ -219,7 +227,8 @@ func (t *tray) follow(ctx context.Context, states <-chan app.State, st app.State
 		case <-timer.C:
 		}
 		r = t.prepare(st)
-		fyne.Do(func() { t.apply(r) })
+		show := r // r changes on the next turn; the queued apply keeps this one
+		fyne.Do(func() { t.apply(show) })
 	}
 }
 
@@ -228,7 +237,13 @@ func (t *tray) follow(ctx context.Context, states <-chan app.State, st app.State
 // the old items), the icon only when its pixels differ. UI goroutine.
 func (t *tray) apply(r rendering) {
 	if !slices.Equal(r.items, t.shown) {
-		t.desk.SetSystemTrayMenu(t.fyneMenu(r.items))
+		// Always the same *fyne.Menu: Fyne shows the menu it was first
+		// given once the tray host connects, so that one must be current.
+		if t.menu == nil {
+			t.menu = fyne.NewMenu("Quiver")
+		}
+		t.menu.Items = t.fyneItems(r.items)
+		t.desk.SetSystemTrayMenu(t.menu)
 		t.shown = r.items
 	}
 	if r.iconChanged {
@@ -256,8 +271,8 @@ func (t *tray) updateView(fn func(*View)) {
 	t.refresh()
 }
 
-// fyneMenu turns the model into Fyne menu items. UI goroutine.
-func (t *tray) fyneMenu(items []Item) *fyne.Menu {
+// fyneItems turns the model into Fyne menu items. UI goroutine.
+func (t *tray) fyneItems(items []Item) []*fyne.MenuItem {
 	out := make([]*fyne.MenuItem, 0, len(items))
 	for _, it := range items {
 		if it.Separator {
@@ -274,7 +289,7 @@ func (t *tray) fyneMenu(items []Item) *fyne.Menu {
 		mi.IsQuit = it.Action == ActionQuit
 		out = append(out, mi)
 	}
-	return fyne.NewMenu("Quiver", out...)
+	return out
 }
 
 // showWindow creates the window on first use and raises it. UI goroutine.
