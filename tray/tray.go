@@ -83,6 +83,7 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 	if !ok {
 		return errors.New("this platform has no system tray; run `quiver --headless`")
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -121,11 +122,16 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 		}
 		background.Go(func() { t.serveWindowRequests(ctx) })
 	})
+	stopped := make(chan struct{})
 	background.Go(func() {
-		<-ctx.Done()
-		fyne.Do(fa.Quit)
+		select {
+		case <-parent.Done(): // SIGTERM, SIGINT
+			fyne.Do(fa.Quit)
+		case <-stopped: // the user quit
+		}
 	})
 	fa.Run()
+	close(stopped)
 	log.Info("quitting: stopping the proxy and the watchers")
 	cancel()
 	done := make(chan struct{})
