@@ -8,8 +8,9 @@
 #   gui           the others: they pull in Fyne's cgo driver (GLFW/go-gl),
 #                 whose first build takes ~5 minutes per build variant
 #   portable GOOS packages under ./app, ./proxy and ./watcher that build for
-#                 GOOS without Fyne's app driver or systray (both need cgo
-#                 off Linux): the cross-compile check
+#                 GOOS without Fyne or systray (off Linux, Fyne's widgets,
+#                 its driver and systray need cgo, which a cross-compile
+#                 lacks): the cross-compile check
 #   bench         packages whose tests have a Benchmark function
 #
 # Packages that fail to load are listed too (go list -e), so that the vet
@@ -19,10 +20,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 readonly fyne_app=fyne.io/fyne/v2/app
+readonly fyne_all=fyne.io/fyne/v2/...
 readonly systray=fyne.io/systray
 
 # packages_without PATTERNS... -- DEPS... : the packages matching PATTERNS
-# whose dependencies (their tests' included) contain none of DEPS.
+# whose dependencies (their tests' included) contain none of DEPS; a DEP
+# ending in /... stands for that package and everything below it.
 packages_without() {
 	local -a patterns=()
 	while (($# > 0)) && [[ $1 != -- ]]; do
@@ -35,7 +38,18 @@ packages_without() {
 	# "p_test [p.test]", "p.test"); a dependency of any of them counts.
 	go list -e -test -f '{{.ImportPath}}{{"\t"}}{{join .Deps " "}}' "${patterns[@]}" |
 		awk -F'\t' -v unwanted="$*" '
-			BEGIN { n = split(unwanted, u, " "); for (i = 1; i <= n; i++) bad[u[i]] = 1 }
+			BEGIN {
+				n = split(unwanted, u, " ")
+				for (i = 1; i <= n; i++) {
+					if (u[i] ~ /\/\.\.\.$/) { p = u[i]; sub(/\/\.\.\.$/, "", p); prefix[p] = 1 }
+					else bad[u[i]] = 1
+				}
+			}
+			function unwanted_dep(d,   p) {
+				if (d in bad) return 1
+				for (p in prefix) if (d == p || index(d, p "/") == 1) return 1
+				return 0
+			}
 			{
 				pkg = $1
 				sub(/ \[.*$/, "", pkg)
@@ -43,7 +57,7 @@ packages_without() {
 				if (sub(/\.test$/, "", pkg) || sub(/_test$/, "", pkg)) variant = 1
 				if (!variant && !(pkg in seen)) { seen[pkg] = 1; order[++count] = pkg }
 				m = split($2, deps, " ")
-				for (i = 1; i <= m; i++) if (deps[i] in bad) excluded[pkg] = 1
+				for (i = 1; i <= m; i++) if (unwanted_dep(deps[i])) excluded[pkg] = 1
 			}
 			END { for (i = 1; i <= count; i++) if (!(order[i] in excluded)) print order[i] }'
 }
@@ -90,7 +104,7 @@ main() {
 		local -a trees
 		mapfile -t trees < <(existing_trees app proxy watcher)
 		((${#trees[@]} > 0)) || return 0
-		GOOS=$goos packages_without "${trees[@]}" -- "$fyne_app" "$systray"
+		GOOS=$goos packages_without "${trees[@]}" -- "$fyne_all" "$systray"
 		;;
 	bench) benchmark_packages ;;
 	*)
