@@ -185,7 +185,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.ImportCodexLogin(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run, a.runProxy, a.pollUsage, a.runNotifications, a.forwardAccounts}
+	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run, a.runProxy, a.pollUsage, a.runNotifications, a.forwardAccounts, a.autoSwitch}
 	errs := make(chan error, len(workers))
 	for _, w := range workers {
 		go func() { errs <- w(ctx) }()

@@ -273,3 +273,20 @@ func TestFetchLimitsAndNotifications(t *testing.T) {
 		}
 	}
 }
+
+func TestAutoSwitchMovesAwayFromALimitedAccount(t *testing.T) {
+	w := newWorld(t, alice, bob)
+	ctx := context.Background()
+	if _, err := w.app.store.Switch(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	w.app.store.SetCooldown(ctx, w.ids["alice"], time.Now().Add(time.Hour))
+	from, to := w.app.maybeAutoSwitch(ctx, w.app.store.Snapshot())
+	if from != "alice" || to != "bob" || w.app.store.Snapshot().ActiveID != w.ids["bob"] {
+		t.Fatalf("auto-switch: %q → %q, active %q", from, to, w.app.store.Snapshot().ActiveID)
+	}
+	// Bob is fine: nothing more to do.
+	if from, _ := w.app.maybeAutoSwitch(ctx, w.app.store.Snapshot()); from != "" {
+		t.Fatal("switched away from a usable account")
+	}
+}

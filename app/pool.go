@@ -218,23 +218,12 @@ func (p *Pool) persist(l proxy.Lease, u *account.Usage, cooldown time.Time) {
 	}
 }
 
-// Refresh implements proxy.Picker: after a 401/403 the account's tokens
-// are refreshed once (shared with every other request that saw the same
-// stale token) and a new lease is returned.
-func (p *Pool) Refresh(ctx context.Context, id string) (proxy.Lease, error) {
-	p.mu.Lock()
-	stale := p.tokens[id].secret.Access
-	delete(p.tokens, id)
-	p.mu.Unlock()
-	if stale == "" {
-		// Nothing cached: the stored token is the one upstream refused.
-		cur, err := p.app.store.Tokens(ctx, id)
-		if err != nil {
-			return proxy.Lease{}, err
-		}
-		stale = cur.Access
-	}
-	sec, err := p.app.refresh.Refresh(ctx, id, account.RefreshIfDue, stale)
+// Refresh implements proxy.Picker: after a 401/403 the stale lease's
+// tokens are refreshed once (shared with every other request that saw the
+// same token) and a new lease is returned.
+func (p *Pool) Refresh(ctx context.Context, stale proxy.Lease) (proxy.Lease, error) {
+	id := stale.AccountID
+	sec, err := p.app.refresh.Refresh(ctx, id, account.RefreshIfDue, stale.AccessToken)
 	if err != nil {
 		if errors.Is(err, account.ErrNeedsLogin) {
 			return proxy.Lease{}, err
@@ -247,6 +236,8 @@ func (p *Pool) Refresh(ctx context.Context, id string) (proxy.Lease, error) {
 	}
 	p.mu.Lock()
 	p.tokens[id] = cachedToken{lastRefresh: a.LastRefresh, secret: sec}
+	p.inflight[id]++
+	p.leases[id]++
 	p.mu.Unlock()
 	return lease(a, sec), nil
 }

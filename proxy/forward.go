@@ -181,7 +181,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, c *call, sk sin
 			s.giveUp(w, r, fo, nil)
 			return
 		case stepRefresh:
-			nl, err := s.cfg.Picker.Refresh(ctx, lease.AccountID)
+			nl, err := s.cfg.Picker.Refresh(ctx, lease)
 			if err != nil {
 				s.log.Warn("token refresh after 401 failed", "account", lease, "err", err)
 				fo.tried[lease.AccountID] = true

@@ -101,9 +101,11 @@ type Picker interface {
 	// Report tells how an attempt with lease went. It must not block long:
 	// it runs on the request's goroutine after the answer was delivered.
 	Report(lease Lease, o Outcome)
-	// Refresh renews an account's tokens after a 401/403 and returns a new
-	// lease on it. The app serializes refreshes of one account.
-	Refresh(ctx context.Context, accountID string) (Lease, error)
+	// Refresh renews the tokens of a lease that upstream refused (401/403)
+	// and returns a new lease on the same account. The stale lease tells
+	// the app which token failed, so concurrent requests that saw the same
+	// token share one refresh. The app serializes refreshes of one account.
+	Refresh(ctx context.Context, stale Lease) (Lease, error)
 }
 
 // StatusSource is optionally implemented by a Picker to feed /quiver/status

@@ -152,7 +152,8 @@ func (p *StaticPool) Report(l proxy.Lease, o proxy.Outcome) {
 }
 
 // Refresh implements proxy.Picker.
-func (p *StaticPool) Refresh(ctx context.Context, accountID string) (proxy.Lease, error) {
+func (p *StaticPool) Refresh(ctx context.Context, stale proxy.Lease) (proxy.Lease, error) {
+	accountID := stale.AccountID
 	p.mu.Lock()
 	f := p.refresh
 	p.mu.Unlock()
