@@ -3,18 +3,22 @@
 // switches the account ~/.codex/auth.json holds, and imports new logins.
 //
 // main only wires the pieces: the command line lives in app/cli, the tray
-// in tray, the core in app.
+// in tray, the window in app/window, the core in app.
 package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"fyne.io/fyne/v2"
 	"golang.org/x/term"
 
+	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/cli"
+	"github.com/quiver-app/quiver/app/window"
 	"github.com/quiver-app/quiver/tray"
 )
 
@@ -33,8 +37,16 @@ func main() {
 		Stderr:          os.Stderr,
 		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
 		Build:           cli.ResolveBuildInfo(version, commit, date),
-		GUI:             tray.Run,
+		GUI:             gui,
 	})
 	stop()
 	os.Exit(code)
+}
+
+// gui runs the tray app with the window behind "Open Quiver…".
+func gui(ctx context.Context, a *app.App, log *slog.Logger) error {
+	return tray.RunWith(ctx, a, log, tray.Options{
+		NewWindow: func(fa fyne.App) tray.Window { return window.New(fa, a, log) },
+		Version:   cli.ResolveBuildInfo(version, commit, date).Version,
+	})
 }

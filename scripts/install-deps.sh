@@ -22,12 +22,13 @@ readonly build_packages=(
 readonly test_packages=(
 	xvfb xauth 'dbus-daemon|dbus' 'dbus-bin|dbus' gnome-keyring
 	libsecret-tools imagemagick x11-utils desktop-file-utils iproute2
-	util-linux procps psmisc
+	util-linux procps psmisc nodejs 'npm|nodejs'
 )
 # Commands the session and the tests call, checked on systems without dpkg.
 readonly build_commands=(gcc pkg-config)
 readonly test_commands=(Xvfb xauth dbus-run-session dbus-send gnome-keyring-daemon
-	secret-tool import xdpyinfo desktop-file-validate ip setsid pgrep killall)
+	secret-tool import xdpyinfo desktop-file-validate ip setsid pgrep killall
+	node npm unshare)
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 

@@ -4,6 +4,8 @@
 #   1. go vet ./...
 #   2. GOOS=windows and GOOS=darwin go vet on the portable packages
 #      (scripts/go-packages.sh portable): the code that must build off Linux
+#   2b. the end-to-end tests with the real Codex CLI and OpenCode
+#      (scripts/e2e/run.sh, in its own loopback-only network namespace)
 #   3. in ONE headless desktop session (scripts/desktop-session.sh):
 #      go test -race on the core packages, then go test on the GUI packages
 #      (those pulling in Fyne's cgo driver: one build, no -race variant)
@@ -73,6 +75,9 @@ start=$SECONDS
 step "go vet" go vet ./...
 step "go vet (windows)" cross_vet windows
 step "go vet (darwin)" cross_vet darwin
+# The real Codex CLI and OpenCode through the proxy, in a loopback-only
+# network namespace of its own (outside the desktop session).
+step "e2e (Codex CLI, OpenCode)" "$scripts/e2e/run.sh"
 
 export QUIVER_TEST_RESULTS=$results
 session_status=0

@@ -49,7 +49,6 @@ type harness struct {
 	codex   string // CODEX_HOME, shared by Quiver and the Codex CLI as on a user's machine
 	auth    *codextest.AuthServer
 	backend *codextest.Backend
-	shim    *instructionsShim       // Quiver's upstream, in front of backend
 	tokens  map[string]codex.Tokens // by account id
 	proxy   string                  // http://127.0.0.1:PORT
 	key     string                  // the proxy key
@@ -78,12 +77,6 @@ func newHarness(t *testing.T) *harness {
 	// Only tokens the auth server issued pass: a client's own credential
 	// (the proxy key) reaching the backend would be refused.
 	h.backend.SetTokenValid(h.auth.IsValidAccess)
-	h.shim = newInstructionsShim(t, h.backend.URL)
-	t.Cleanup(func() {
-		if n := h.shim.Filled(); n > 0 {
-			t.Logf("%d model turn(s) had no instructions; the shim filled them in for the fake backend", n)
-		}
-	})
 
 	for _, id := range []codextest.Identity{alice, bob} {
 		tok := h.auth.Issue(id, 24*time.Hour)
@@ -130,7 +123,7 @@ func (h *harness) quiverEnv() []string {
 		"QUIVER_CONFIG_DIR="+h.configDir(),
 		"QUIVER_SECRETS=file",
 		"QUIVER_PASSPHRASE=e2e-passphrase-not-a-secret",
-		"QUIVER_CHATGPT_BASE_URL="+h.shim.URL,
+		"QUIVER_CHATGPT_BASE_URL="+h.backend.URL,
 		"QUIVER_AUTH_ISSUER="+h.auth.URL,
 	)
 }

@@ -316,6 +316,23 @@ func (b *Backend) handleResponses(rw http.ResponseWriter, r *http.Request) {
 }
 
 // checkResponsesBody answers like the real backend to what it refuses.
+// hasDeveloperMessage reports whether a Responses input list carries a
+// developer or system message.
+func hasDeveloperMessage(input json.RawMessage) bool {
+	var items []struct {
+		Role string `json:"role"`
+	}
+	if json.Unmarshal(input, &items) != nil {
+		return false
+	}
+	for _, it := range items {
+		if it.Role == "developer" || it.Role == "system" {
+			return true
+		}
+	}
+	return false
+}
+
 func checkResponsesBody(body []byte) (msg, param string) {
 	var req struct {
 		Model        string          `json:"model"`
@@ -329,7 +346,10 @@ func checkResponsesBody(body []byte) (msg, param string) {
 	}
 	var list []json.RawMessage
 	switch {
-	case req.Instructions == nil:
+	case req.Instructions == nil && !hasDeveloperMessage(req.Input):
+		// Codex CLI 0.169 sends its base instructions as developer
+		// messages in input and no "instructions" field, which the real
+		// backend accepts; a body with neither is refused.
 		return "Instructions are required", "instructions"
 	case req.Store == nil || *req.Store:
 		return "Store must be set to false", "store"
