@@ -59,15 +59,16 @@ func (u *ui) accountsTab() fyne.CanvasObject {
 	u.progressText = widget.NewLabel("")
 	add := widget.NewButtonWithIcon("Add account…", theme.ContentAddIcon(), func() { u.signIn("") })
 
-	sortBox := container.NewHBox(widget.NewLabel("Sort:"), u.sortSel)
+	sortBox := container.NewHBox(widget.NewLabel("Sort:"), container.NewGridWrap(fyne.NewSize(190, u.sortSel.MinSize().Height), u.sortSel))
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(sortBox, u.refreshAllBtn, add), u.search)
-	progress := container.NewBorder(nil, nil, nil, u.stopBtn, container.NewStack(u.progress, u.progressText))
+	u.progressRow = container.NewBorder(nil, nil, nil, u.stopBtn, container.NewStack(u.progress, u.progressText))
+	u.progressRow.Hide()
 
 	split := container.NewHSplit(u.list, u.details.root)
-	split.Offset = 0.5
+	split.Offset = 0.56
 	u.accountsPane = split
 	u.welcome = u.welcomeView()
-	return container.NewBorder(container.NewVBox(bar, progress), nil, nil, nil, container.NewStack(u.accountsPane, u.welcome))
+	return container.NewBorder(container.NewVBox(bar, u.progressRow), nil, nil, nil, container.NewStack(u.accountsPane, u.welcome))
 }
 
 // refreshAll fetches every account's limits, one after another, with
@@ -91,6 +92,7 @@ func (u *ui) refreshAll() {
 		u.refreshAllBtn.Disable()
 		u.stopBtn.Show()
 		u.progress.Show()
+		u.progressRow.Show()
 	}
 }
 
@@ -110,6 +112,7 @@ func (u *ui) showProgress(p Progress) {
 	u.refreshAllBtn.Enable()
 	u.stopBtn.Hide()
 	u.progress.Hide()
+	u.progressRow.Hide()
 	u.progressText.SetText("")
 	switch {
 	case p.Stopped:
@@ -148,7 +151,7 @@ func newRowView() fyne.CanvasObject {
 		r.barTexts[i] = widget.NewLabel("")
 		r.barTexts[i].SizeName = theme.SizeNameCaptionText
 		r.barTexts[i].Truncation = fyne.TextTruncateEllipsis
-		lines[i] = container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(72, 20), r.bars[i]), nil, r.barTexts[i])
+		lines[i] = container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(56, 20), r.bars[i]), nil, r.barTexts[i])
 	}
 	top := container.NewBorder(nil, nil, container.NewHBox(r.active, r.alias), container.NewHBox(r.badge, r.state), r.detail)
 	r.root = container.NewVBox(top, container.NewGridWithColumns(2, lines...))
@@ -176,6 +179,7 @@ func (r *rowView) set(row Row) {
 		r.bars[i].Set(b)
 		r.barTexts[i].SetText(b.Text)
 	}
+	r.root.Refresh() // lay out again: the labels' widths changed
 }
 
 func (r *rowView) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.root) }
@@ -219,7 +223,7 @@ func (u *ui) signIn(id string) {
 	if a, ok := u.state.Accounts.Account(id); ok {
 		what = "Signing in " + a.Label() + " again"
 	}
-	go func() {
+	u.background(func() {
 		res, err := u.app.AddAccount(ctx, signInOptions(u, d))
 		cancel()
 		u.do(func() {
@@ -237,5 +241,5 @@ func (u *ui) signIn(id string) {
 				u.setStatus("Signed in %s again: it has fresh tokens.", res.Account.Label())
 			}
 		})
-	}()
+	})
 }

@@ -39,6 +39,7 @@ type details struct {
 	historyFor string
 	historyAt  time.Time
 
+	actions     *fyne.Container // the buttons that apply to the account shown
 	body, empty *fyne.Container
 	root        fyne.CanvasObject
 }
@@ -84,19 +85,17 @@ func newDetails(u *ui) *details {
 	d.takeBack = widget.NewButton("Take back from OpenCode", d.doTakeBack)
 	d.clearCooldown = widget.NewButton("Clear cooldown", d.doClearCooldown)
 
-	actions := container.NewGridWithColumns(2, d.activate, d.relogin, d.refreshTokens, d.refreshLimits,
-		d.rename, d.toggle, d.export, d.takeBack, d.clearCooldown, d.remove)
+	d.actions = container.NewGridWithColumns(2)
 	d.body = container.NewVBox(
-		d.title, d.subtitle, d.state,
-		widget.NewSeparator(),
+		d.title, d.subtitle, d.state, d.lastError,
 		windows[0], windows[1],
 		container.NewGridWrap(fyne.NewSize(320, 64), d.spark), legend,
+		d.expiry,
 		widget.NewSeparator(),
-		d.expiry, d.lastError,
+		d.actions,
+		widget.NewSeparator(),
 		widget.NewForm(widget.NewFormItem("Tags", d.tags), widget.NewFormItem("Notes", d.notes)),
 		container.NewHBox(d.saveNotes),
-		widget.NewSeparator(),
-		actions,
 	)
 	d.empty = container.NewCenter(widget.NewLabel("Select an account to see its details."))
 	d.root = container.NewStack(container.NewVScroll(container.NewPadded(d.body)), d.empty)
@@ -189,16 +188,19 @@ func tokenText(acc account.Account, now time.Time) string {
 }
 
 func (d *details) showButtons(acc account.Account, row Row, now time.Time) {
-	setVisible := func(b *widget.Button, on bool) {
-		if on {
-			b.Show()
-		} else {
-			b.Hide()
-		}
+	buttons := []fyne.CanvasObject{d.activate}
+	if acc.NeedsLogin {
+		buttons = append(buttons, d.relogin)
 	}
-	setVisible(d.relogin, acc.NeedsLogin)
-	setVisible(d.takeBack, acc.Exported)
-	setVisible(d.clearCooldown, now.Before(acc.CooldownUntil))
+	buttons = append(buttons, d.refreshTokens, d.refreshLimits, d.rename, d.toggle, d.export)
+	if acc.Exported {
+		buttons = append(buttons, d.takeBack)
+	}
+	if now.Before(acc.CooldownUntil) {
+		buttons = append(buttons, d.clearCooldown)
+	}
+	d.actions.Objects = append(buttons, d.remove)
+	d.body.Refresh() // lays the pane out again around the new grid
 	if row.Active || acc.NeedsLogin {
 		d.activate.Disable()
 	} else {
@@ -234,7 +236,7 @@ func (d *details) loadHistory(acc account.Account, now time.Time) {
 	d.historyFor, d.historyAt = acc.ID, at
 	d.spark.SetSeries(nil, nil)
 	store := d.u.app.Store()
-	go func() {
+	d.u.background(func() {
 		samples, err := store.History(acc.ID)
 		d.u.do(func() {
 			if d.historyFor != acc.ID {
@@ -249,7 +251,7 @@ func (d *details) loadHistory(acc account.Account, now time.Time) {
 				SparklinePoints(samples, now, SparklineSpan, WeeklyUse),
 			}, []color.Color{fiveHourColor, weeklyColor})
 		})
-	}()
+	})
 }
 
 func (d *details) doActivate() {

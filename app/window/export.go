@@ -44,7 +44,7 @@ type exportView struct {
 // showExport opens the export dialog for account id.
 func (u *ui) showExport(id string) {
 	u.setStatus("Preparing the OpenCode export…")
-	go func() {
+	u.background(func() {
 		p, err := u.app.PreviewOpenCodeExport(u.ctx, id)
 		u.do(func() {
 			if err != nil {
@@ -58,7 +58,7 @@ func (u *ui) showExport(id string) {
 			d.Resize(fyne.NewSize(640, 560))
 			d.Show()
 		})
-	}()
+	})
 }
 
 func newExportView(u *ui, p app.OpenCodeExport, defaultPath string) *exportView {
@@ -119,7 +119,7 @@ func (v *exportView) handOver() bool {
 func (v *exportView) copy() {
 	id, handOver := v.preview.AccountID, v.handOver()
 	v.busy(true)
-	go func() {
+	v.u.background(func() {
 		e, err := v.u.app.OpenCodeExport(v.u.ctx, id)
 		if err == nil && handOver {
 			err = v.u.app.HandOver(v.u.ctx, id)
@@ -131,7 +131,7 @@ func (v *exportView) copy() {
 			}
 			v.finish(err, "Copied OpenCode's auth.json for "+v.preview.Label+" to the clipboard.", handOver)
 		})
-	}()
+	})
 }
 
 // save writes the export into OpenCode's auth.json at the path shown.
@@ -142,7 +142,7 @@ func (v *exportView) save() {
 		return
 	}
 	v.busy(true)
-	go func() {
+	v.u.background(func() {
 		err := v.u.app.SaveOpenCodeExport(v.u.ctx, id, path)
 		if err == nil && handOver {
 			err = v.u.app.HandOver(v.u.ctx, id)
@@ -151,7 +151,7 @@ func (v *exportView) save() {
 			v.busy(false)
 			v.finish(err, fmt.Sprintf("Saved %s's login into %s (mode 0600).", v.preview.Label, path), handOver)
 		})
-	}()
+	})
 }
 
 func (v *exportView) finish(err error, done string, handedOver bool) {

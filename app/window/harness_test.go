@@ -80,19 +80,25 @@ var fixedNow = time.Date(2025, 3, 3, 12, 0, 0, 0, time.UTC)
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessAt(t, fixedNow)
+}
+
+// newHarnessAt is newHarness with the clock at now.
+func newHarnessAt(t *testing.T, now time.Time) *harness {
+	t.Helper()
 	root := t.TempDir()
 	secrets := &memSecrets{m: map[string][]byte{}}
 	a, err := app.New(context.Background(), app.Options{
 		Paths:    app.Paths{ConfigDir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex")},
 		Secrets:  secrets,
 		Notifier: silentSender{},
-		Now:      func() time.Time { return fixedNow },
+		Now:      func() time.Time { return now },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &harness{t: t, fa: test.NewTempApp(t), app: a, auth: codextest.NewAuthServer(t), secrets: secrets,
-		q: &uiQueue{ch: make(chan func(), 64)}, now: fixedNow}
+		q: &uiQueue{ch: make(chan func(), 64)}, now: now}
 }
 
 // open builds the window content.
@@ -102,7 +108,10 @@ func (h *harness) open() *ui {
 	h.u = newUI(uiDeps{fa: h.fa, app: h.app, log: slog.New(slog.DiscardHandler), win: h.win, do: h.q.do, now: func() time.Time { return h.now }})
 	h.win.SetContent(h.u.content())
 	h.win.Resize(fyne.NewSize(1000, 680))
-	h.t.Cleanup(h.u.stop)
+	h.t.Cleanup(func() {
+		h.u.stop()
+		h.u.bg.Wait() // nothing writes into the temp dir after the test
+	})
 	return h.u
 }
 
@@ -123,26 +132,33 @@ func (h *harness) settle(cond func() bool) {
 	}
 }
 
-// signIn adds a login of who with usage figures (5h and weekly use).
-func (h *harness) signIn(who codextest.Identity, fiveHour, weekly float64) account.Account {
+// login adds a login of who, with no usage figures.
+func (h *harness) login(who codextest.Identity) account.Account {
 	h.t.Helper()
-	ctx := context.Background()
 	l, err := codex.NewLogin(h.auth.Issue(who, 48*time.Hour), time.Now())
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	res, err := h.app.Store().ImportLogin(ctx, l)
+	res, err := h.app.Store().ImportLogin(context.Background(), l)
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	return res.Account
+}
+
+// signIn adds a login of who with usage figures (5h and weekly use).
+func (h *harness) signIn(who codextest.Identity, fiveHour, weekly float64) account.Account {
+	h.t.Helper()
+	ctx := context.Background()
+	acc := h.login(who)
 	u := account.Usage{FetchedAt: h.now, Source: "usage", Windows: []account.Window{
 		{Kind: "5h", Seconds: 18000, UsedPercent: fiveHour, ResetAt: h.now.Add(2*time.Hour + 14*time.Minute)},
 		{Kind: "weekly", Seconds: 604800, UsedPercent: weekly, ResetAt: h.now.Add(3*24*time.Hour + 2*time.Hour)},
 	}}
-	if err := h.app.Store().RecordUsage(ctx, res.Account.ID, u); err != nil {
+	if err := h.app.Store().RecordUsage(ctx, acc.ID, u); err != nil {
 		h.t.Fatal(err)
 	}
-	acc, _ := h.app.Store().Resolve(res.Account.ID)
+	acc, _ = h.app.Store().Resolve(acc.ID)
 	return acc
 }
 

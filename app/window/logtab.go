@@ -27,7 +27,6 @@ func newLogView(u *ui) *logView {
 	v.list = widget.NewList(func() int { return len(v.lines) }, func() fyne.CanvasObject {
 		l := widget.NewLabel("")
 		l.TextStyle.Monospace = true
-		l.SizeName = theme.SizeNameCaptionText
 		l.Truncation = fyne.TextTruncateEllipsis
 		return l
 	}, func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -43,7 +42,7 @@ func newLogView(u *ui) *logView {
 
 // reload reads the log off the UI goroutine.
 func (v *logView) reload() {
-	go func() {
+	v.u.background(func() {
 		lines, err := v.u.app.LogTail(logTail)
 		v.u.do(func() {
 			if err != nil {
@@ -53,7 +52,7 @@ func (v *logView) reload() {
 			v.filter()
 			v.list.ScrollToBottom()
 		})
-	}()
+	})
 }
 
 func (v *logView) filter() {

@@ -37,7 +37,7 @@ func (m *Manager) Show() {
 		w := m.fa.NewWindow("Quiver")
 		m.ui = newUI(uiDeps{fa: m.fa, app: m.app, log: m.log, win: w, do: fyne.Do, now: time.Now})
 		w.SetContent(m.ui.content())
-		w.Resize(fyne.NewSize(1000, 680))
+		w.Resize(fyne.NewSize(1100, 720))
 		w.SetCloseIntercept(w.Hide)
 		m.ui.start(context.Background())
 	})

@@ -174,18 +174,18 @@ func (s *settingsView) show(st app.State) {
 	if !s.focused(s.issuerURL) && s.issuerURL.Text != set.AuthIssuer {
 		s.issuerURL.SetText(set.AuthIssuer)
 	}
-	s.proxyState.SetText(ProxyText(st.Proxy))
+	s.proxyState.SetText(ProxyText(st.Proxy, set.ProxyEnabled))
 }
 
-// ProxyText says what the proxy is doing.
-func ProxyText(p app.ProxyStatus) string {
+// ProxyText says what the proxy is doing; wanted is the setting.
+func ProxyText(p app.ProxyStatus, wanted bool) string {
 	switch {
 	case p.Running:
 		return "Listening on http://" + p.Listen
-	case p.Enabled && p.Err != "":
+	case p.Err != "":
 		return "Not running: " + p.Err
-	case p.Enabled:
-		return "Starting…"
+	case wanted:
+		return "Not running yet"
 	}
 	return "Paused"
 }
@@ -269,7 +269,7 @@ func ValidUpstream(raw string) error {
 
 // loadKey reads the proxy key off the UI goroutine.
 func (s *settingsView) loadKey() {
-	go func() {
+	s.u.background(func() {
 		key, err := s.u.app.ProxyKey(s.u.ctx)
 		s.u.do(func() {
 			if err != nil {
@@ -279,7 +279,7 @@ func (s *settingsView) loadKey() {
 			s.keyValue = key
 			s.showKeyValue()
 		})
-	}()
+	})
 }
 
 func (s *settingsView) showKeyValue() {
@@ -364,7 +364,7 @@ func (s *settingsView) focused(e *widget.Entry) bool {
 // goes back to what is true.
 func (s *settingsView) setAutostart(on bool) {
 	s.u.setStatus("Turning start at login %s…", onOff(on))
-	go func() {
+	s.u.background(func() {
 		err := s.u.app.SetAutostart(on)
 		s.u.do(func() {
 			if err != nil {
@@ -374,7 +374,7 @@ func (s *settingsView) setAutostart(on bool) {
 			}
 			s.u.setStatus("Start at login is %s.", onOff(on))
 		})
-	}()
+	})
 }
 
 // autostartProblem explains a failed autostart change.

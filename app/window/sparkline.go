@@ -2,6 +2,7 @@ package window
 
 import (
 	"image/color"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,6 +24,7 @@ const SparklineSpan = 7 * 24 * time.Hour
 // first; pick chooses the series (5-hour or weekly use, in percent).
 func SparklinePoints(samples []account.Sample, now time.Time, span time.Duration, pick func(account.Sample) float64) []Point {
 	start := now.Add(-span)
+	samples = slices.SortedStableFunc(slices.Values(samples), func(a, b account.Sample) int { return a.At.Compare(b.At) })
 	var pts []Point
 	for _, s := range samples {
 		if s.At.Before(start) || s.At.After(now) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -47,6 +48,7 @@ type ui struct {
 	stopBtn       *widget.Button
 	progress      *widget.ProgressBar
 	progressText  *widget.Label
+	progressRow   *fyne.Container
 	status        *widget.Label
 	details       *details
 	welcome       fyne.CanvasObject
@@ -56,6 +58,8 @@ type ui struct {
 	logs          *logView
 
 	queue queue
+	// bg counts the goroutines doing work for the window.
+	bg sync.WaitGroup
 	// refreshOne is what "Refresh all" does per account.
 	refreshOne func(ctx context.Context, id string) error
 }
@@ -121,6 +125,16 @@ func (u *ui) stop() {
 	u.cancel()
 }
 
+// background runs fn in its own goroutine (I/O never runs on the UI
+// goroutine); fn reports back through u.do.
+func (u *ui) background(fn func()) {
+	u.bg.Add(1)
+	go func() {
+		defer u.bg.Done()
+		fn()
+	}()
+}
+
 // setState takes a new State and redraws.
 func (u *ui) setState(st app.State) {
 	u.state = st
@@ -169,7 +183,7 @@ func (u *ui) setStatus(format string, args ...any) {
 // why not. then, when not nil, runs on the UI goroutine after success.
 func (u *ui) run(what string, fn func(ctx context.Context) error, then func()) {
 	u.setStatus("%s…", what)
-	go func() {
+	u.background(func() {
 		err := fn(u.ctx)
 		u.do(func() {
 			if err != nil {
@@ -183,7 +197,7 @@ func (u *ui) run(what string, fn func(ctx context.Context) error, then func()) {
 				then()
 			}
 		})
-	}()
+	})
 }
 
 // showError shows err in a dialog titled by what failed.

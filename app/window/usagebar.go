@@ -43,9 +43,7 @@ func levelColor(l Level) color.Color {
 
 func (b *usageBar) CreateRenderer() fyne.WidgetRenderer {
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	bg.CornerRadius = 3
 	fill := canvas.NewRectangle(levelColor(LevelOK))
-	fill.CornerRadius = 3
 	return &usageBarRenderer{b: b, bg: bg, fill: fill}
 }
 
@@ -55,7 +53,10 @@ type usageBarRenderer struct {
 	size     fyne.Size
 }
 
-const barHeight = 8
+const (
+	barHeight = 8
+	barRadius = 3
+)
 
 func (r *usageBarRenderer) Layout(size fyne.Size) {
 	r.size = size
@@ -63,7 +64,11 @@ func (r *usageBarRenderer) Layout(size fyne.Size) {
 	r.bg.Move(fyne.NewPos(0, y))
 	r.bg.Resize(fyne.NewSize(size.Width, barHeight))
 	r.fill.Move(fyne.NewPos(0, y))
-	r.fill.Resize(fyne.NewSize(size.Width*float32(r.b.bar.Fraction), barHeight))
+	w := size.Width * float32(r.b.bar.Fraction)
+	r.fill.Resize(fyne.NewSize(w, barHeight))
+	// A corner radius over half the side breaks the rasterizer.
+	r.fill.CornerRadius = min(barRadius, w/2)
+	r.bg.CornerRadius = min(barRadius, size.Width/2)
 }
 
 func (r *usageBarRenderer) MinSize() fyne.Size { return fyne.NewSize(72, barHeight) }

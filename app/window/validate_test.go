@@ -49,15 +49,17 @@ func TestRestoreError(t *testing.T) {
 func TestProxyText(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		p    app.ProxyStatus
-		want string
+		p      app.ProxyStatus
+		wanted bool
+		want   string
 	}{
-		{app.ProxyStatus{Enabled: true, Running: true, Listen: "127.0.0.1:8799"}, "Listening on http://127.0.0.1:8799"},
-		{app.ProxyStatus{Enabled: true, Err: "address in use"}, "Not running: address in use"},
-		{app.ProxyStatus{}, "Paused"},
+		{app.ProxyStatus{Enabled: true, Running: true, Listen: "127.0.0.1:8799"}, true, "Listening on http://127.0.0.1:8799"},
+		{app.ProxyStatus{Enabled: true, Err: "address in use"}, true, "Not running: address in use"},
+		{app.ProxyStatus{}, true, "Not running yet"},
+		{app.ProxyStatus{}, false, "Paused"},
 	}
 	for _, tt := range tests {
-		if got := ProxyText(tt.p); got != tt.want {
+		if got := ProxyText(tt.p, tt.wanted); got != tt.want {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}
 	}
