@@ -26,8 +26,11 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DA
 
 # Arguments for `make run` (e.g. ARGS=--headless) and extra `go test` flags
 # for `make test` (e.g. TESTFLAGS='-run TestStore -v').
+# They reach the recipes through the environment, split into words there
+# (no globbing), so -run 'A|B' works.
 ARGS ?=
 TESTFLAGS ?=
+export ARGS TESTFLAGS
 
 .PHONY: help deps deps-build build run test bench clean
 
@@ -48,15 +51,15 @@ build: deps-build ## build bin/quiver, stamped with version, commit and date
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 run: build ## build, then start the tray app (ARGS=... for flags/subcommands)
-	@if [[ -z "$(ARGS)" && -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
+	@if [[ -z "$${ARGS}" && -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
 		echo 'make run: no DISPLAY or WAYLAND_DISPLAY: the tray app needs a desktop session.'; \
 		echo 'Without one, run the proxy and watcher only:  $(BIN) --headless  (or: make run ARGS=--headless)'; \
 		exit 1; \
 	fi
-	$(BIN) $(ARGS)
+	set -f; $(BIN) $${ARGS}
 
 test: deps ## vet (linux, windows, darwin), then all tests in a headless desktop session
-	@scripts/test.sh $(TESTFLAGS)
+	@set -f; scripts/test.sh $${TESTFLAGS}
 
 bench: deps ## run the benchmarks in a headless desktop session; output in bench.txt
 	@pkgs=$$(scripts/go-packages.sh bench); \

@@ -194,6 +194,9 @@ cleanup() {
 		((i < 39)) || kill -KILL "${pids[@]}" 2>/dev/null
 		sleep 0.05
 	done
+	if [[ -n $session_pid ]]; then
+		kill -KILL -- "-$session_pid" 2>/dev/null
+	fi
 	wait 2>/dev/null
 	if ((status != 0)) || [[ ${QUIVER_SESSION_KEEP:-} == 1 ]]; then
 		say "exit status $status; session logs: $SESSION_LOGS (HOME was $run/home)"
