@@ -17,6 +17,7 @@ type Manager struct {
 	fa  fyne.App
 	app *app.App
 	log *slog.Logger
+	do  func(func()) // fyne.Do; tests run updates themselves
 
 	once sync.Once
 	ui   *ui // nil until the first Show
@@ -27,7 +28,7 @@ func New(fa fyne.App, a *app.App, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{fa: fa, app: a, log: log}
+	return &Manager{fa: fa, app: a, log: log, do: fyne.Do}
 }
 
 // Show opens the window, or raises it when it is open. Closing the window
@@ -35,7 +36,7 @@ func New(fa fyne.App, a *app.App, log *slog.Logger) *Manager {
 func (m *Manager) Show() {
 	m.once.Do(func() {
 		w := m.fa.NewWindow("Quiver")
-		m.ui = newUI(uiDeps{fa: m.fa, app: m.app, log: m.log, win: w, do: fyne.Do, now: time.Now})
+		m.ui = newUI(uiDeps{fa: m.fa, app: m.app, log: m.log, win: w, do: m.do, now: time.Now})
 		w.SetContent(m.ui.content())
 		w.Resize(fyne.NewSize(1100, 720))
 		w.SetCloseIntercept(w.Hide)

@@ -396,8 +396,13 @@ func TestLogTab(t *testing.T) {
 func TestManagerShowHidesOnClose(t *testing.T) {
 	h := newHarness(t)
 	m := New(h.fa, h.app, nil)
+	m.do = h.q.do
 	m.Show()
-	t.Cleanup(m.Close)
+	t.Cleanup(func() {
+		m.Close()
+		m.ui.bg.Wait()
+	})
+	h.settle(func() bool { return m.ui.settings.keyValue != "" }) // the key loaded in the background
 	w := m.ui.win
 	if w.Title() != "Quiver" {
 		t.Errorf("title %q", w.Title())
