@@ -290,3 +290,59 @@ func TestAutoSwitchMovesAwayFromALimitedAccount(t *testing.T) {
 		t.Fatal("switched away from a usable account")
 	}
 }
+
+func TestUsageStateMachineAndPoller(t *testing.T) {
+	w := newWorld(t, alice, bob)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := w.app.SetDisabled(ctx, w.ids["bob"], true); err != nil {
+		t.Fatal(err)
+	}
+	w.backend.SetUsage("ws-alice", 12, 3)
+	done := make(chan struct{})
+	go func() { w.app.pollUsage(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	// The poller fetches alice at once (no figures yet) and never bob
+	// (disabled).
+	waitFor(t, func() bool {
+		a, _ := w.app.store.Resolve("alice")
+		return a.Usage != nil
+	})
+	for _, r := range w.backend.Requests() {
+		if r.AccountID == "ws-bob" {
+			t.Fatal("the poller asked for a disabled account's usage")
+		}
+	}
+	state := func() account.State {
+		a, _ := w.app.store.Resolve("alice")
+		return a.State(time.Now(), w.app.Settings().WarnPercent)
+	}
+	if state() != account.StateOK {
+		t.Fatalf("at 12%%: %s", state())
+	}
+	steps := []struct {
+		p5   float64
+		want account.State
+	}{{85, account.StateWarn}, {100, account.StateLimited}, {5, account.StateOK}}
+	for _, st := range steps {
+		w.backend.SetUsage("ws-alice", st.p5, 3)
+		if _, err := w.app.FetchLimits(ctx, w.ids["alice"]); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(); got != st.want {
+			t.Fatalf("at %v%%: state %s, want %s", st.p5, got, st.want)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -58,10 +58,12 @@ const (
 	pollIdle     = 30 * time.Minute
 	pollAfterHit = 30 * time.Second // after a known reset time
 	pollRetryMax = time.Hour
-	// A wall-clock jump this much larger than the timer asked for means
-	// the machine slept: poll everything due, once, after waking.
-	sleepSlack = 2 * time.Minute
 )
+
+// The poller waits on timers of the monotonic clock, which stands still
+// while the machine sleeps: nothing is polled during sleep, and after
+// waking each account is polled once when its time comes. While the
+// network is down every fetch fails and backs off, up to an hour.
 
 // pollUsage keeps every account's limits current until ctx ends.
 func (a *App) pollUsage(ctx context.Context) error {

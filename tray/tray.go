@@ -126,7 +126,7 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 	background.Go(func() {
 		select {
 		case <-parent.Done(): // SIGTERM, SIGINT
-			fyne.Do(fa.Quit)
+			quitGently(fa)
 		case <-stopped: // the user quit
 		}
 	})
@@ -147,6 +147,16 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 		log.Warn("quitting without waiting longer for background work", "waited", stopTimeout.String())
 	}
 	return nil
+}
+
+// quitGently ends the app's run loop without closing its windows first.
+// fyne v2.7's App.Quit closes every window, and a mouse event that reaches a
+// closing window in the same poll makes the GLFW driver dereference a nil
+// viewport (seen under Xvfb when SIGTERM arrives while the pointer is over
+// the window). The driver's own Quit only stops the loop; the windows go
+// with the process.
+func quitGently(fa fyne.App) {
+	fyne.Do(fa.Driver().Quit)
 }
 
 // tray is the Fyne adapter: it shows what prepare computes and runs the
