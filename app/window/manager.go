@@ -38,7 +38,7 @@ func (m *Manager) Show() {
 		w := m.fa.NewWindow("Quiver")
 		m.ui = newUI(uiDeps{fa: m.fa, app: m.app, log: m.log, win: w, do: m.do, now: time.Now})
 		w.SetContent(m.ui.content())
-		w.Resize(fyne.NewSize(1100, 720))
+		w.Resize(fyne.NewSize(1000, 700))
 		w.SetCloseIntercept(w.Hide)
 		m.ui.start(context.Background())
 	})

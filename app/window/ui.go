@@ -153,6 +153,13 @@ func (u *ui) render() {
 		u.accountsPane.Show()
 	}
 	u.list.Refresh()
+	if _, ok := u.state.Accounts.Account(u.selected); !ok && len(u.rows) > 0 {
+		// Nothing chosen yet: show the active account (or the first).
+		u.selected = u.rows[0].ID
+		if _, ok := u.state.Accounts.Account(u.state.Accounts.ActiveID); ok {
+			u.selected = u.state.Accounts.ActiveID
+		}
+	}
 	u.reselect()
 	acc, ok := u.state.Accounts.Account(u.selected)
 	if !ok {
