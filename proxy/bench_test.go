@@ -177,15 +177,18 @@ func BenchmarkLoad(b *testing.B) {
 	e.srv.CloseIdleConnections()
 	time.Sleep(100 * time.Millisecond)
 	base := runtime.NumGoroutine()
+	baseFDs := openFiles(b)
 	b.ResetTimer()
 	start := time.Now()
 	drive(b, e, b.N)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	leaked := settle(b, e, base)
+	fds := openFiles(b) - baseFDs
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(max(leaked, 0)), "goroutines-leaked")
-	if leaked > 3 {
-		b.Fatalf("%d goroutines leaked", leaked)
+	b.ReportMetric(float64(max(fds, 0)), "files-leaked")
+	if leaked > 3 || fds > 3 {
+		b.Fatalf("%d goroutines and %d open files leaked", leaked, fds)
 	}
 }

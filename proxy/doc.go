@@ -35,7 +35,7 @@
 // (forward.go, relay.go) that owns the attempt loop is clearer. It keeps
 // ReverseProxy's habits: hop-by-hop headers stripped both ways, streams
 // flushed per event (FlushInterval -1), a tuned http.Transport of its own
-// (NewTransport: IdleConnTimeout 2m, MaxIdleConnsPerHost 32), client
+// (NewTransport: IdleConnTimeout 2m, MaxIdleConnsPerHost 64), client
 // cancellation passed to upstream through the request context, and
 // http.ErrAbortHandler when a committed stream breaks so the client sees a
 // cut connection rather than a clean end.

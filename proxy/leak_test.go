@@ -3,6 +3,7 @@ package proxy_test
 import (
 	"context"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -45,6 +46,9 @@ func driveOne(e *env, i int) {
 	if i%10 == 0 {
 		e.backend.FailNextInStream(e.leases[i%len(e.leases)].ChatGPTAccountID, "server_is_overloaded")
 	}
+	if i%13 == 0 { // upstream drops the connection mid-stream
+		e.backend.BreakNextStream(e.leases[(i+1)%len(e.leases)].ChatGPTAccountID, 1)
+	}
 	path, body := "/backend-api/codex/responses", codexBody
 	switch i % 4 {
 	case 1:
@@ -85,13 +89,27 @@ func TestGoroutinesReturnToBaseline(t *testing.T) {
 	e.srv.CloseIdleConnections()
 	time.Sleep(100 * time.Millisecond)
 	base := runtime.NumGoroutine()
+	baseFDs := openFiles(t)
 	drive(t, e, 2000)
 	if leaked := settle(t, e, base); leaked > 3 {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines more than before the load:\n%s", leaked, buf[:runtime.Stack(buf, true)])
 	}
+	if fds := openFiles(t); baseFDs >= 0 && fds > baseFDs+3 {
+		t.Fatalf("%d open files after the load, %d before", fds, baseFDs)
+	}
 	e.checkLeasesReturned()
 	if e.backend.Canceled() == 0 {
 		t.Error("the load canceled no upstream stream: the test does not exercise cancellation")
 	}
+}
+
+// openFiles counts the process's open file descriptors (-1 where /proc is
+// not there).
+func openFiles(tb testing.TB) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
 }

@@ -144,7 +144,7 @@ func NewTransport() *http.Transport {
 		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          128,
-		MaxIdleConnsPerHost:   32,
+		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       2 * time.Minute,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 2 * time.Minute,
