@@ -35,7 +35,6 @@ type App struct {
 	secrets secret.Store
 	store   *account.Store
 	now     func() time.Time
-	oauth   codex.OAuthConfig
 	refresh *account.Refresher
 	sender  notify.Sender
 
@@ -89,15 +88,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if sender == nil {
 		sender = notify.Beeep{AppName: "Quiver", Icon: icons.AppIcon()}
 	}
-	oauth := codex.DefaultOAuthConfig()
-	if settings.AuthIssuer != "" && os.Getenv(codex.AuthIssuerEnv) == "" {
-		oauth.Issuer = settings.AuthIssuer
-	}
-	return &App{
+	a := &App{
 		paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings,
-		oauth: oauth, refresh: account.NewRefresher(store, oauth, codex.NeedsLogin), sender: sender,
-		subs: map[int]chan State{}, proxyKick: make(chan struct{}, 1), windowReq: make(chan struct{}, 1),
-	}, nil
+		sender: sender,
+		subs:   map[int]chan State{}, proxyKick: make(chan struct{}, 1), windowReq: make(chan struct{}, 1),
+	}
+	a.refresh = account.NewRefresher(store, tokenEndpoint{a}, codex.NeedsLogin)
+	return a, nil
 }
 
 // Paths returns where the files live.
@@ -127,6 +124,24 @@ func (a *App) UpdateSettings(fn func(*Settings)) (Settings, error) {
 	}
 	a.settings = s
 	return s, nil
+}
+
+// OAuth is the sign-in configuration: QUIVER_AUTH_ISSUER, else the
+// auth_issuer setting, else auth.openai.com. It is read at each use, so a
+// changed setting applies without a restart.
+func (a *App) OAuth() codex.OAuthConfig {
+	c := codex.DefaultOAuthConfig()
+	if issuer := a.Settings().AuthIssuer; issuer != "" && os.Getenv(codex.AuthIssuerEnv) == "" {
+		c.Issuer = issuer
+	}
+	return c
+}
+
+// tokenEndpoint refreshes through the current OAuth configuration.
+type tokenEndpoint struct{ a *App }
+
+func (t tokenEndpoint) Refresh(ctx context.Context, refreshToken string) (codex.Tokens, error) {
+	return t.a.OAuth().Refresh(ctx, refreshToken)
 }
 
 // AuthFileProblem says why auth.json could not be imported the last time

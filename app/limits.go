@@ -114,13 +114,10 @@ func (a *App) pollUsage(ctx context.Context) error {
 				wake = due
 			}
 		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		if !wake.IsZero() {
+		// Since Go 1.23 Reset and Stop need no draining of timer.C.
+		if wake.IsZero() {
+			timer.Stop()
+		} else {
 			timer.Reset(max(wake.Sub(a.now()), time.Second))
 		}
 	}

@@ -39,6 +39,7 @@ func (a *App) RegenerateProxyKey(ctx context.Context) (string, error) {
 	if err := a.secrets.Set(ctx, proxyKeyName, []byte(key)); err != nil {
 		return "", fmt.Errorf("storing the proxy key: %w", err)
 	}
+	a.kickProxy() // a running proxy still checks the old key
 	return key, nil
 }
 

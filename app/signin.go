@@ -23,7 +23,7 @@ func (a *App) AddAccount(ctx context.Context, o AddOptions) (account.ImportResul
 	if o.Login.Logger == nil {
 		o.Login.Logger = a.log
 	}
-	l, err := a.oauth.Login(ctx, o.Login)
+	l, err := a.OAuth().Login(ctx, o.Login)
 	if err != nil {
 		return account.ImportResult{}, fmt.Errorf("signing in: %w", err)
 	}

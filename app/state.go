@@ -100,6 +100,9 @@ func (a *App) SetProxyEnabled(on bool) error {
 	return nil
 }
 
+// RestartProxy restarts the proxy with the current settings and key.
+func (a *App) RestartProxy() { a.kickProxy() }
+
 func (a *App) kickProxy() {
 	select {
 	case a.proxyKick <- struct{}{}:

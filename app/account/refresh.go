@@ -245,13 +245,10 @@ func (r *Refresher) Run(ctx context.Context) error {
 			delete(failures, acc.ID)
 			delete(retryAt, acc.ID)
 		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		if !next.IsZero() {
+		// Since Go 1.23 Reset and Stop need no draining of timer.C.
+		if next.IsZero() {
+			timer.Stop()
+		} else {
 			timer.Reset(max(next.Sub(r.store.opts.Now()), time.Second))
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/instance"
@@ -72,6 +73,9 @@ func commands() []command {
 		{"refresh", "[<account>|--all]", "refresh tokens now", cmdRefresh},
 		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
 		{"proxy", "[--listen ADDR] | key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
+		{"export", "opencode [--hand-over] <account> [-o FILE]", "print or save an account as OpenCode's auth.json (live credentials)", cmdExport},
+		{"backup", "FILE", "write every account and its tokens to one encrypted file", cmdBackup},
+		{"restore", "FILE", "merge the accounts of an encrypted backup (never duplicates)", cmdRestore},
 		{"connect", "codex|opencode [--undo]", "point the Codex CLI or OpenCode at the proxy", cmdConnect},
 		{"cooldown", "clear <account>", "put a limited account back into rotation", cmdCooldown},
 		{"autostart", "on|off|status", "start Quiver at login", cmdAutostart},
@@ -152,14 +156,19 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 
 func (r *runner) usage(w io.Writer) {
 	fmt.Fprintln(w, "Quiver — several ChatGPT accounts for the Codex CLI, from the tray.")
-	fmt.Fprintln(w, "\nUsage:\n  quiver                 start the tray app\n  quiver --headless      run without a tray (watcher, refresher, proxy) until stopped")
+	fmt.Fprintln(w, "\nUsage:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  quiver\tstart the tray app (or show the running one's window)")
+	fmt.Fprintln(tw, "  quiver --headless\twatcher, refresher, proxy and notifications without a tray, until stopped")
 	cmds := commands()
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  quiver %-40s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		fmt.Fprintf(tw, "  quiver %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
+	tw.Flush()
 	fmt.Fprintln(w, "\n<account> is an alias, an email or an id (a unique prefix of it is enough).")
-	fmt.Fprintln(w, "Environment: CODEX_HOME, XDG_CONFIG_HOME, QUIVER_CONFIG_DIR, QUIVER_SECRETS=keyring|file, QUIVER_PASSPHRASE.")
+	fmt.Fprintln(w, "Environment: CODEX_HOME, XDG_CONFIG_HOME, QUIVER_CONFIG_DIR, QUIVER_SECRETS=keyring|file,")
+	fmt.Fprintln(w, "  QUIVER_PASSPHRASE, QUIVER_BACKUP_PASSPHRASE, QUIVER_CHATGPT_BASE_URL, QUIVER_AUTH_ISSUER.")
 }
 
 // open builds the app core, logging to quiver.log (and stderr when asked).

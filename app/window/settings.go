@@ -207,7 +207,8 @@ func (s *settingsView) save(what string, fn func(*app.Settings)) {
 
 // restartProxy applies settings the running proxy was started with.
 func (s *settingsView) restartProxy() error {
-	return s.u.app.SetProxyEnabled(s.u.app.Settings().ProxyEnabled)
+	s.u.app.RestartProxy()
+	return nil
 }
 
 func (s *settingsView) applyListen() {
@@ -310,17 +311,11 @@ func (s *settingsView) regenerateKey() {
 	}, s.u.win)
 }
 
-// proxyURL is the proxy's base URL for clients.
-func (s *settingsView) proxyURL() string { return "http://" + s.u.app.Settings().ProxyListen }
-
 func (s *settingsView) connectCodex() {
 	var res codex.ConnectResult
 	s.u.run("Connecting the Codex CLI", func(ctx context.Context) error {
-		key, err := s.u.app.ProxyKey(ctx)
-		if err != nil {
-			return err
-		}
-		res, err = codex.ConnectCodex(s.u.app.Paths().CodexHome, codex.CodexConnection{ProxyURL: s.proxyURL(), Key: key})
+		var err error
+		res, err = s.u.app.Connect(ctx, app.ClientCodex, false)
 		return err
 	}, func() { s.showConnected("Codex CLI", res) })
 }
@@ -328,15 +323,8 @@ func (s *settingsView) connectCodex() {
 func (s *settingsView) connectOpenCode() {
 	var res codex.ConnectResult
 	s.u.run("Connecting OpenCode", func(ctx context.Context) error {
-		path := codex.DefaultOpenCodeConfigPath()
-		if path == "" {
-			return errors.New("no home directory to find OpenCode's config in")
-		}
-		key, err := s.u.app.ProxyKey(ctx)
-		if err != nil {
-			return err
-		}
-		res, err = codex.ConnectOpenCode(path, codex.OpenCodeConnection{ProxyURL: s.proxyURL(), Key: key})
+		var err error
+		res, err = s.u.app.Connect(ctx, app.ClientOpenCode, false)
 		return err
 	}, func() { s.showConnected("OpenCode", res) })
 }
