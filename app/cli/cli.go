@@ -232,8 +232,10 @@ func (r *runner) runGUI(ctx context.Context, verbose, showWindow bool) error {
 	if err != nil {
 		return err
 	}
-	if showWindow || len(a.Store().Snapshot().Accounts) == 0 {
-		a.RequestWindow() // asked for, or a first run that needs to explain itself
+	if showWindow || len(a.Store().Snapshot().Accounts) == 0 || !a.Settings().AutostartAsked {
+		// Asked for, or a first run: the window explains how to add an
+		// account and asks once about starting at login.
+		a.RequestWindow()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

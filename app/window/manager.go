@@ -41,6 +41,7 @@ func (m *Manager) Show() {
 		w.Resize(fyne.NewSize(1000, 700))
 		w.SetCloseIntercept(w.Hide)
 		m.ui.start(context.Background())
+		m.ui.askAutostart()
 	})
 	m.ui.win.Show()
 	m.ui.win.RequestFocus()
