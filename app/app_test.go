@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/quiver-app/quiver/app/secret/secrettest"
 	"io"
 	"net"
 	"net/http"
@@ -16,40 +17,7 @@ import (
 	"github.com/quiver-app/quiver/app/account"
 	"github.com/quiver-app/quiver/app/codex"
 	"github.com/quiver-app/quiver/app/codex/codextest"
-	"github.com/quiver-app/quiver/app/secret"
 )
-
-// memSecrets stands in for the OS keyring (package secret tests the real
-// one, and the desktop-session tests run the app against it).
-type memSecrets struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (m *memSecrets) Get(_ context.Context, k string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if v, ok := m.m[k]; ok {
-		return v, nil
-	}
-	return nil, secret.ErrNotFound
-}
-
-func (m *memSecrets) Set(_ context.Context, k string, v []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.m[k] = v
-	return nil
-}
-
-func (m *memSecrets) Delete(_ context.Context, k string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.m, k)
-	return nil
-}
-
-func (m *memSecrets) Describe() string { return "memory" }
 
 type recordingSender struct {
 	mu   sync.Mutex
@@ -83,7 +51,7 @@ func newWorld(t *testing.T, who ...codextest.Identity) *world {
 	sender := &recordingSender{}
 	a, err := New(context.Background(), Options{
 		Paths:   Paths{ConfigDir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex")},
-		Secrets: &memSecrets{m: map[string][]byte{}}, Notifier: sender,
+		Secrets: secrettest.NewMemory(), Notifier: sender,
 	})
 	if err != nil {
 		t.Fatal(err)

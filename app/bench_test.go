@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/quiver-app/quiver/app/secret/secrettest"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -21,7 +22,7 @@ func BenchmarkAuthFileToList(b *testing.B) {
 	root := b.TempDir()
 	a, err := New(context.Background(), Options{
 		Paths:   Paths{ConfigDir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex")},
-		Secrets: &memSecrets{m: map[string][]byte{}}, Notifier: &recordingSender{},
+		Secrets: secrettest.NewMemory(), Notifier: &recordingSender{},
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/quiver-app/quiver/app/secret/secrettest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -23,14 +24,14 @@ type loggedApp struct {
 	app     *App
 	auth    *codextest.AuthServer
 	log     *bytes.Buffer
-	secrets *memSecrets
+	secrets *secrettest.Memory
 }
 
 func newLoggedApp(t *testing.T) *loggedApp {
 	t.Helper()
 	var buf bytes.Buffer
 	root := t.TempDir()
-	secrets := &memSecrets{m: map[string][]byte{}}
+	secrets := secrettest.NewMemory()
 	a, err := New(context.Background(), Options{
 		Paths:   Paths{ConfigDir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex")},
 		Secrets: secrets, Notifier: &recordingSender{},

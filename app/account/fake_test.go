@@ -5,42 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
+
+	"github.com/quiver-app/quiver/app/secret/secrettest"
 )
 
 var errFakeNotFound = errors.New("fake secrets: not found")
 
-// memSecrets is an in-memory Secrets for tests.
-type memSecrets struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func newMemSecrets() *memSecrets { return &memSecrets{m: map[string][]byte{}} }
-
-func (m *memSecrets) Get(_ context.Context, k string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.m[k]
-	if !ok {
-		return nil, errFakeNotFound
-	}
-	return append([]byte(nil), v...), nil
-}
-
-func (m *memSecrets) Set(_ context.Context, k string, v []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.m[k] = append([]byte(nil), v...)
-	return nil
-}
-
-func (m *memSecrets) Delete(_ context.Context, k string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.m, k)
-	return nil
-}
+// newMemSecrets is the shared in-memory store.
+func newMemSecrets() *secrettest.Memory { return secrettest.NewMemory() }
 
 // dirSecrets keeps one file per key so several processes share it. It is a
 // test stand-in only: the real stores are package secret's.

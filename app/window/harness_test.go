@@ -3,10 +3,10 @@ package window
 import (
 	"context"
 	"encoding/json"
+	"github.com/quiver-app/quiver/app/secret/secrettest"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,39 +17,7 @@ import (
 	"github.com/quiver-app/quiver/app/account"
 	"github.com/quiver-app/quiver/app/codex"
 	"github.com/quiver-app/quiver/app/codex/codextest"
-	"github.com/quiver-app/quiver/app/secret"
 )
-
-// memSecrets stands in for the OS keyring.
-type memSecrets struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (m *memSecrets) Get(_ context.Context, k string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if v, ok := m.m[k]; ok {
-		return v, nil
-	}
-	return nil, secret.ErrNotFound
-}
-
-func (m *memSecrets) Set(_ context.Context, k string, v []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.m[k] = v
-	return nil
-}
-
-func (m *memSecrets) Delete(_ context.Context, k string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.m, k)
-	return nil
-}
-
-func (m *memSecrets) Describe() string { return "memory" }
 
 type silentSender struct{}
 
@@ -68,7 +36,7 @@ type harness struct {
 	fa      fyne.App
 	app     *app.App
 	auth    *codextest.AuthServer
-	secrets *memSecrets
+	secrets *secrettest.Memory
 	q       *uiQueue
 	u       *ui
 	win     fyne.Window
@@ -87,7 +55,7 @@ func newHarness(t *testing.T) *harness {
 func newHarnessAt(t *testing.T, now time.Time) *harness {
 	t.Helper()
 	root := t.TempDir()
-	secrets := &memSecrets{m: map[string][]byte{}}
+	secrets := secrettest.NewMemory()
 	a, err := app.New(context.Background(), app.Options{
 		Paths:    app.Paths{ConfigDir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex")},
 		Secrets:  secrets,
