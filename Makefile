@@ -18,8 +18,13 @@ GO ?= go
 BIN := bin/quiver
 
 # Stamped into main.version, main.commit and main.date. DATE is the commit's
-# time (UTC), so the same commit builds the same binary.
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# time (UTC), so the same commit builds the same binary. VERSION is the
+# release tag without its v (v0.2.0 → 0.2.0; 0.2.0-3-g1a2b3c4 three commits
+# later), or, before the first tag, FyneApp.toml's Version + -dev-g<commit>;
+# -dirty when the work tree has changes.
+APP_VERSION := $(shell sed -n 's/^Version *= *"\([^"]*\)".*/\1/p' FyneApp.toml)
+GIT_DESCRIBE := $(shell git describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null)
+VERSION := $(if $(filter v%,$(GIT_DESCRIBE)),$(GIT_DESCRIBE:v%=%),$(APP_VERSION)-dev$(if $(GIT_DESCRIBE),-g$(GIT_DESCRIBE)))
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo none)
 DATE := $(shell TZ=UTC0 git show -s --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ HEAD 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
@@ -32,13 +37,20 @@ ARGS ?=
 TESTFLAGS ?=
 export ARGS TESTFLAGS
 
-.PHONY: help deps deps-build build run test bench clean
+# `make install` / `make uninstall`: per user, no root. The binary goes to
+# $(PREFIX)/bin; the desktop entry and icons to $XDG_DATA_HOME (default
+# ~/.local/share), where app launchers look (scripts/install.sh).
+PREFIX ?= $(HOME)/.local
+DESKTOP_ENTRY := scripts/io.github.quiver_app.quiver.desktop
+INSTALL_FILES := --binary $(BIN) --desktop $(DESKTOP_ENTRY) --png icons/quiver.png --svg icons/quiver.svg
+
+.PHONY: help deps deps-build build run install uninstall package test bench clean
 
 help: ## list the targets
 	@echo 'Quiver make targets:'
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  %-11s %s\n", $$1, $$2 }'
-	@echo 'Variables: ARGS (for run), TESTFLAGS (for test), GO.'
+	@echo 'Variables: ARGS (for run), TESTFLAGS (for test), PREFIX and XDG_DATA_HOME (for install), GO.'
 
 deps: ## install missing Debian/Ubuntu packages for building and testing; check Go
 	@scripts/install-deps.sh all
@@ -57,6 +69,15 @@ run: build ## build, then start the tray app (ARGS=... for flags/subcommands)
 		exit 1; \
 	fi
 	set -f; $(BIN) $${ARGS}
+
+install: build ## install for this user (no root): PREFIX/bin/quiver, launcher entry, icons
+	@scripts/install.sh install --prefix '$(PREFIX)' $(INSTALL_FILES)
+
+uninstall: ## remove what install put there (accounts and settings are kept)
+	@scripts/install.sh uninstall --prefix '$(PREFIX)'
+
+package: build ## Linux archive in dist/: binary, launcher entry, icons, install.sh
+	@scripts/package.sh --binary $(BIN) --version '$(VERSION)' --date '$(DATE)' --desktop $(DESKTOP_ENTRY)
 
 test: deps ## vet (linux, windows, darwin), then all tests in a headless desktop session
 	@set -f; scripts/test.sh $${TESTFLAGS}
