@@ -72,7 +72,6 @@ escape_value() {
 # no half-written file is ever seen.
 put() {
 	local src=$1 dest=$2 mode=$3 tmp
-	[[ -f $src ]] || die "missing $src (run it from the unpacked archive, or use make install)"
 	mkdir -p -- "$(dirname -- "$dest")"
 	tmp=$(mktemp "$(dirname -- "$dest")/.quiver-install.XXXXXX")
 	if ! { cp -- "$src" "$tmp" && chmod "$mode" "$tmp" && mv -f -- "$tmp" "$dest"; }; then
@@ -86,8 +85,6 @@ put() {
 # BINARY's absolute path.
 put_desktop_entry() {
 	local src=$1 dest=$2 binary=$3 tmp
-	[[ -f $src ]] || die "missing $src"
-	grep -q '^Exec=' "$src" || die "$src has no Exec line"
 	tmp=$(mktemp "${TMPDIR:-/tmp}/quiver-desktop.XXXXXX")
 	EXEC=$(exec_arg "$binary") TRYEXEC=$(escape_value "$binary") \
 		awk '/^Exec=/ { print "Exec=" ENVIRON["EXEC"]; next }
@@ -130,6 +127,11 @@ warn_login_item() {
 }
 
 do_install() {
+	local src
+	for src in "$src_binary" "$src_desktop" "$src_png" "$src_svg"; do
+		[[ -f $src ]] || die "missing $src (run it from the unpacked archive, or use make install)"
+	done
+	grep -q '^Exec=' "$src_desktop" || die "$src_desktop has no Exec line"
 	umask 022
 	printf 'Installing Quiver:\n'
 	put "$src_binary" "$binary" 0755
