@@ -19,8 +19,8 @@
 # install under /usr/local (pixmaps, a Makefile needing root), and given a
 # source directory it would rebuild the binary without our -ldflags and
 # rewrite FyneApp.toml (it bumps Build). At a release tag vX.Y.Z, FyneApp's
-# Version must be X.Y.Z. Entries are sorted, owned by root and dated DATE,
-# so the same commit gives the same archive.
+# Version must be X.Y.Z. Entries are sorted, owned by root and dated DATE
+# (the commit's time), so the same binary always gives the same archive.
 set -euo pipefail
 
 readonly fyne_tools_version=v1.7.4
