@@ -155,12 +155,18 @@ func cmdLimits(ctx context.Context, r *runner, args []string) error {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s\n", res.Alias, orDash(res.Plan), res.State, msg)
 				continue
 			}
+			hist, _ := a.Store().History(res.ID)
 			for i, w := range res.Usage.Windows {
 				alias, plan, state := res.Alias, orDash(res.Plan), res.State
 				if i > 0 {
 					alias, plan, state = "", "", ""
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f%%\t%s\n", alias, plan, state, w.Kind, w.UsedPercent, formatReset(w.ResetAt, now))
+				if pick := paceOf(w.Kind); pick != nil {
+					if at, ok := account.ProjectLimit(hist, pick, w, now); ok {
+						fmt.Fprintf(tw, "\t\t\t\t\tat this rate: 100%% at %s\n", formatReset(at, now))
+					}
+				}
 			}
 		}
 		tw.Flush()
@@ -185,4 +191,15 @@ func formatReset(t, now time.Time) string {
 		return fmt.Sprintf("%s (in %s)", clock, shortDuration(t.Sub(now)))
 	}
 	return clock + " (passed)"
+}
+
+// paceOf picks a window's figure from history samples, for projections.
+func paceOf(kind string) func(account.Sample) float64 {
+	switch kind {
+	case "5h":
+		return account.FiveHourOf
+	case "weekly":
+		return account.WeeklyOf
+	}
+	return nil
 }

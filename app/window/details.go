@@ -26,6 +26,7 @@ type details struct {
 	bars                   [2]*usageBar
 	barTexts               [2]*widget.Label
 	spark                  *sparkline
+	pace                   *widget.Label // "at this rate: 5h limit at 16:40"
 	expiry, lastError      *widget.Label
 	tags, notes            *widget.Entry
 	saveNotes              *widget.Button
@@ -71,6 +72,8 @@ func newDetails(u *ui) *details {
 		windows = append(windows, container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(140, 20), d.bars[i]), nil, d.barTexts[i]))
 	}
 	legend := widget.NewRichTextFromMarkdown("Last 7 days: **5h** (blue) and **week** (orange)")
+	d.pace = widget.NewLabel("")
+	d.pace.Importance = widget.WarningImportance
 	d.activate = widget.NewButtonWithIcon("Make active", theme.ConfirmIcon(), d.doActivate)
 	d.activate.Importance = widget.HighImportance
 	d.refreshTokens = widget.NewButtonWithIcon("Refresh tokens", theme.ViewRefreshIcon(), d.doRefreshTokens)
@@ -89,7 +92,7 @@ func newDetails(u *ui) *details {
 	d.body = container.NewVBox(
 		d.title, d.subtitle, d.state, d.lastError,
 		windows[0], windows[1],
-		container.NewGridWrap(fyne.NewSize(320, 64), d.spark), legend,
+		container.NewGridWrap(fyne.NewSize(320, 64), d.spark), legend, d.pace,
 		d.expiry,
 		widget.NewSeparator(),
 		d.actions,
@@ -235,6 +238,7 @@ func (d *details) loadHistory(acc account.Account, now time.Time) {
 	}
 	d.historyFor, d.historyAt = acc.ID, at
 	d.spark.SetSeries(nil, nil)
+	d.pace.SetText("")
 	store := d.u.app.Store()
 	d.u.background(func() {
 		samples, err := store.History(acc.ID)
@@ -250,6 +254,7 @@ func (d *details) loadHistory(acc account.Account, now time.Time) {
 				SparklinePoints(samples, now, SparklineSpan, FiveHourUse),
 				SparklinePoints(samples, now, SparklineSpan, WeeklyUse),
 			}, []color.Color{fiveHourColor, weeklyColor})
+			d.pace.SetText(PaceText(acc, samples, now))
 		})
 	})
 }

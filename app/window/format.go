@@ -134,3 +134,23 @@ func ParseTags(s string) []string {
 	}
 	return out
 }
+
+// PaceText warns when the recent pace reaches a limit before its window
+// resets: "At this rate the 5h limit is reached at 16:40 (in 1h 20m)". It
+// is empty when no window is on course to run out.
+func PaceText(acc account.Account, history []account.Sample, now time.Time) string {
+	if acc.Usage == nil {
+		return ""
+	}
+	picks := map[string]func(account.Sample) float64{"5h": account.FiveHourOf, "weekly": account.WeeklyOf}
+	for _, w := range acc.Usage.Windows {
+		pick, ok := picks[w.Kind]
+		if !ok {
+			continue
+		}
+		if at, ok := account.ProjectLimit(history, pick, w, now); ok {
+			return fmt.Sprintf("At this rate the %s limit is reached at %s (in %s).", WindowName(w.Kind), ClockTime(at, now), Countdown(at.Sub(now)))
+		}
+	}
+	return ""
+}

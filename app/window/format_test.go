@@ -106,3 +106,18 @@ func TestWrapText(t *testing.T) {
 		}
 	}
 }
+
+func TestPaceText(t *testing.T) {
+	now := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	acc := account.Account{Usage: &account.Usage{Windows: []account.Window{
+		{Kind: "5h", Seconds: 18000, UsedPercent: 60, ResetAt: now.Add(4 * time.Hour)},
+		{Kind: "weekly", Seconds: 604800, UsedPercent: 20, ResetAt: now.Add(72 * time.Hour)},
+	}}}
+	hist := []account.Sample{{At: now.Add(-40 * time.Minute), FiveHour: 40, Weekly: 20}}
+	if got := PaceText(acc, hist, now); !strings.Contains(got, "15:20") || !strings.Contains(got, "1h 20m") {
+		t.Errorf("PaceText = %q, want the 5h limit at 15:20 (in 1h 20m)", got)
+	}
+	if got := PaceText(acc, nil, now); got != "" {
+		t.Errorf("PaceText with no history = %q", got)
+	}
+}
