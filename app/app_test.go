@@ -314,3 +314,42 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestCodexLoginRevokesReplacedAccount is the hazard of DESIGN.md "Token
+// lifecycle": `codex login` as bob replaces auth.json and (in newer Codex
+// CLIs) revokes the alice tokens that were there. Quiver notices the
+// replacement, checks alice at once, marks her needs-login with the reason,
+// and leaves bob (imported) and the rest alone.
+func TestCodexLoginRevokesReplacedAccount(t *testing.T) {
+	w := newWorld(t, alice)
+	if _, err := w.app.UpdateSettings(func(s *Settings) { s.ProxyEnabled = false }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := w.app.store.Switch(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { w.app.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(300 * time.Millisecond) // the watcher arms
+
+	sec, _ := w.app.store.Tokens(ctx, w.ids["alice"])
+	w.auth.RevokeFamily(sec.Refresh) // what `codex login` does to the old login
+	if err := codex.WriteLogin(w.app.paths.AuthFile(), w.auth.Issue(bob, time.Hour), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		a, err := w.app.store.Resolve("alice")
+		return err == nil && a.NeedsLogin
+	})
+	a, _ := w.app.store.Resolve("alice")
+	if !strings.Contains(a.NeedsLoginReason, "codex login") {
+		t.Errorf("reason = %q, want it to name `codex login`", a.NeedsLoginReason)
+	}
+	b, err := w.app.store.Resolve("bob")
+	if err != nil || b.NeedsLogin || w.app.store.Snapshot().ActiveID != b.ID {
+		t.Fatalf("bob after his codex login: %+v, %v", b, err)
+	}
+}
