@@ -44,7 +44,7 @@ PREFIX ?= $(HOME)/.local
 DESKTOP_ENTRY := scripts/io.github.quiver_app.quiver.desktop
 INSTALL_FILES := --binary $(BIN) --desktop $(DESKTOP_ENTRY) --png icons/quiver.png --svg icons/quiver.svg
 
-.PHONY: help deps deps-build build run install uninstall package test bench clean
+.PHONY: help deps deps-build build run install uninstall package goflags test bench clean
 
 help: ## list the targets
 	@echo 'Quiver make targets:'
@@ -78,6 +78,9 @@ uninstall: ## remove what install put there (accounts and settings are kept)
 
 package: build ## Linux archive in dist/: binary, launcher entry, icons, install.sh
 	@scripts/package.sh --binary $(BIN) --version '$(VERSION)' --date '$(DATE)' --desktop $(DESKTOP_ENTRY)
+
+goflags: ## print GOFLAGS stamping a `fyne package` build (macOS, Windows) like build
+	@echo '-ldflags=-X=main.version=$(VERSION) -ldflags=-X=main.commit=$(COMMIT) -ldflags=-X=main.date=$(DATE)'
 
 test: deps ## vet (linux, windows, darwin), then all tests in a headless desktop session
 	@set -f; scripts/test.sh $${TESTFLAGS}

@@ -108,6 +108,13 @@ func TestMakeInstallAndUninstall(t *testing.T) {
 		t.Errorf("quiver version says built %s, want HEAD's commit time %s in UTC", m[3], time.Unix(sec, 0).UTC().Format(time.RFC3339))
 	}
 
+	// make goflags stamps a `fyne package` build (README) the same way.
+	goflags := run(t, runDeadline, root, s.env(), "make", "-s", "-C", root, "goflags")
+	if want := "-ldflags=-X=main.version=" + m[1] + " -ldflags=-X=main.commit=" + m[2] +
+		" -ldflags=-X=main.date=" + m[3] + "\n"; goflags.stdout != want {
+		t.Errorf("make goflags printed %q, want %q", goflags.stdout, want)
+	}
+
 	// quiver autostart on, run from the installed binary, points the login
 	// item at it.
 	auto := run(t, runDeadline, s.dir, s.env(), binary, "autostart", "on")
