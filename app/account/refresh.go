@@ -84,14 +84,20 @@ const (
 // to use. staleAccess, when not empty, is an access token upstream refused
 // (401): the tokens are refreshed unless they already changed since.
 func (r *Refresher) Refresh(ctx context.Context, id string, reason RefreshReason, staleAccess string) (Secret, error) {
-	key := fmt.Sprintf("%s|%d|%s", id, reason, staleAccess)
+	return r.refresh(ctx, id, reason, staleAccess, "")
+}
+
+// refresh is Refresh; why, when not empty, is the needs-login reason to
+// record if the refresh token is refused.
+func (r *Refresher) refresh(ctx context.Context, id string, reason RefreshReason, staleAccess, why string) (Secret, error) {
+	key := fmt.Sprintf("%s|%d|%s|%s", id, reason, staleAccess, why)
 	ch := r.group.DoChan(key, func() (any, error) {
 		// Detached from one caller's cancellation: the refresh, once
 		// started, must finish and be stored, or the spent refresh token
 		// would be lost with it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
-		return r.refreshLocked(rctx, id, reason, staleAccess)
+		return r.refreshLocked(rctx, id, reason, staleAccess, why)
 	})
 	select {
 	case <-ctx.Done():
@@ -108,7 +114,7 @@ func (r *Refresher) lockPath(id string) string {
 	return filepath.Join(r.store.opts.Dir, "refresh-"+id+".lock")
 }
 
-func (r *Refresher) refreshLocked(ctx context.Context, id string, reason RefreshReason, staleAccess string) (Secret, error) {
+func (r *Refresher) refreshLocked(ctx context.Context, id string, reason RefreshReason, staleAccess, why string) (Secret, error) {
 	lock, err := filelock.Acquire(ctx, r.lockPath(id))
 	if err != nil {
 		return Secret{}, fmt.Errorf("waiting for another refresh of %s: %w", id, err)
@@ -139,8 +145,10 @@ func (r *Refresher) refreshLocked(ctx context.Context, id string, reason Refresh
 	tokens, err := r.endpoint.Refresh(ctx, cur.Refresh)
 	if err != nil {
 		if r.terminal != nil && r.terminal(err) {
-			reason := "the refresh token was refused (" + err.Error() + "); sign in again"
-			if merr := r.store.MarkNeedsLogin(ctx, id, reason); merr != nil {
+			if why == "" {
+				why = "the refresh token was refused (" + err.Error() + "); sign in again"
+			}
+			if merr := r.store.MarkNeedsLogin(ctx, id, why); merr != nil {
 				r.store.log.Error("marking account needs-login", "account", acc.Label(), "err", merr)
 			}
 			r.store.log.Warn("account needs a new login", "account", acc.Label(), "err", err)
@@ -259,9 +267,9 @@ func (r *Refresher) Run(ctx context.Context) error {
 // CLIs revoke the tokens that were there. A refused refresh marks the
 // account needs-login with reason.
 func (r *Refresher) CheckLogin(ctx context.Context, id, reason string) error {
-	_, err := r.Refresh(ctx, id, RefreshNow, "")
+	_, err := r.refresh(ctx, id, RefreshNow, "", reason)
 	if errors.Is(err, ErrNeedsLogin) {
-		return r.store.MarkNeedsLogin(ctx, id, reason)
+		return nil // marked, with reason
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/quiver-app/quiver/app/sealed"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,8 +24,8 @@ type fileStore struct {
 	passphrase string
 	logN       uint8 // scrypt cost for a new file
 
-	mu  sync.Mutex // guards key
-	key *fileKey   // derived for the file's current salt; nil until needed
+	mu  sync.Mutex  // guards key
+	key *sealed.Key // derived for the file's current salt; nil until needed
 }
 
 func filePath(dir string) string {
@@ -120,13 +121,10 @@ func (s *fileStore) update(ctx context.Context, change func(map[string][]byte) b
 		return nil
 	}
 	if key == nil { // a new file: a fresh salt
-		params, err := newKDFParams(s.logN)
-		if err != nil {
+		if key, err = sealed.NewKey(s.passphrase, fileParams(s.logN)); err != nil {
 			return err
 		}
-		if key, err = s.keyFor(params); err != nil {
-			return err
-		}
+		s.keep(key)
 	}
 	data, err := seal(key, secrets)
 	if err != nil {
@@ -140,7 +138,7 @@ func (s *fileStore) update(ctx context.Context, change func(map[string][]byte) b
 
 // load reads and decrypts the whole file, and returns the key that opened
 // it. A missing file holds no secrets and has no key yet.
-func (s *fileStore) load() (map[string][]byte, *fileKey, error) {
+func (s *fileStore) load() (map[string][]byte, *sealed.Key, error) {
 	data, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil, nil
@@ -148,34 +146,45 @@ func (s *fileStore) load() (map[string][]byte, *fileKey, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the secrets file: %w", err)
 	}
-	h, ciphertext, err := parseHeader(data)
+	f, err := parseFile(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("secrets file %s: %w", s.path, err)
 	}
-	key, err := s.keyFor(h.params)
+	key, err := s.keyFor(f)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("secrets file %s: %w", s.path, err)
 	}
-	secrets, err := unseal(key, h, data, ciphertext)
+	secrets, err := unseal(key, f)
 	if err != nil {
 		return nil, nil, fmt.Errorf("secrets file %s: %w", s.path, err)
 	}
 	return secrets, key, nil
 }
 
-// keyFor returns the passphrase's key for params, deriving it (slow) only
-// when the cached key is for another salt or cost: the first use, or
-// another process created the file.
-func (s *fileStore) keyFor(params kdfParams) (*fileKey, error) {
+// keyFor returns the passphrase's key for f, deriving it (slow) only when
+// the kept key is for another salt or cost: the first use, or another
+// process created the file.
+func (s *fileStore) keyFor(f *sealed.File) (*sealed.Key, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.key != nil && s.key.params == params {
-		return s.key, nil
+	kept := s.key
+	s.mu.Unlock()
+	if f.Fits(kept) {
+		return kept, nil
 	}
-	key, err := deriveKey(s.passphrase, params)
+	key, err := f.Key(s.passphrase)
+	if errors.Is(err, sealed.ErrBadPassphrase) {
+		return nil, ErrBadPassphrase
+	}
 	if err != nil {
 		return nil, err
 	}
-	s.key = key
+	s.keep(key)
 	return key, nil
+}
+
+// keep remembers key for the next reads and writes.
+func (s *fileStore) keep(key *sealed.Key) {
+	s.mu.Lock()
+	s.key = key
+	s.mu.Unlock()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/quiver-app/quiver/app/sealed"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,11 +220,11 @@ func TestFileDamaged(t *testing.T) {
 		{"truncated header", good[:20], ErrCorrupt},
 		{"truncated ciphertext", good[:len(good)-5], ErrCorrupt},
 		{"flipped ciphertext byte", flip(len(good) - 20), ErrCorrupt},
-		{"flipped nonce byte", flip(headerLen - 1), ErrCorrupt},
+		{"flipped nonce byte", flip(sealed.HeaderLen - 1), ErrCorrupt},
 		{"flipped salt byte", flip(14), ErrBadPassphrase}, // another salt derives another key
 		{"flipped verifier byte", flip(30), ErrBadPassphrase},
 		{"implausible cost", func() []byte { b := bytes.Clone(good); b[9] = 40; return b }(), ErrCorrupt},
-		{"newer version", func() []byte { b := bytes.Clone(good); b[8] = fileVersion + 1; return b }(), errTooNew},
+		{"newer version", func() []byte { b := bytes.Clone(good); b[8] = 2; return b }(), errTooNew},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,12 +353,12 @@ func TestNewFileDefaultCost(t *testing.T) {
 	}
 	mustSet(t, s, "acct", "v")
 	raw, _ := os.ReadFile(path)
-	h, _, err := parseHeader(raw)
+	f, err := parseFile(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.params.logN != 15 || h.params.r != 8 || h.params.p != 1 {
-		t.Errorf("scrypt parameters: logN=%d r=%d p=%d, want 15 8 1", h.params.logN, h.params.r, h.params.p)
+	if p := f.Params(); p != (sealed.Params{LogN: 15, R: 8, P: 1}) {
+		t.Errorf("scrypt parameters: %+v, want 2^15, r=8, p=1", p)
 	}
 	if got := s.Describe(); got != "encrypted file "+path {
 		t.Errorf("Describe() = %q", got)
