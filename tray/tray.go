@@ -29,20 +29,15 @@ const DefaultIconSize = 32
 // watchers) and clicks under way to finish.
 const stopTimeout = 10 * time.Second
 
-// Window is Quiver's main window as the tray uses it.
-type Window interface {
-	// Show creates the window or raises it. The tray calls it on the UI
-	// goroutine.
-	Show()
-}
-
 // Options configure RunWith.
 type Options struct {
-	// NewWindow makes the main window; the tray calls it once, on the UI
-	// goroutine, the first time the window is wanted ("Open Quiver…", a
-	// left click on the icon, `quiver open`, or no tray host). Nil: there
-	// is no window and "Open Quiver…" is left out.
-	NewWindow func(fa fyne.App) Window
+	// OpenWindow opens Quiver's window, or raises it when it is already
+	// open (the window is a process of its own). The tray calls it, off
+	// the menu loop, when the window is wanted: "Open Quiver…", a left
+	// click on the icon, `quiver open` (app.WindowRequests), or no tray
+	// host at start. Nil: there is no window and "Open Quiver…" is left
+	// out.
+	OpenWindow func()
 	// IconSize is the badge's size in pixels; 0 means DefaultIconSize.
 	IconSize int
 	// Version is shown in Fyne's metadata ("About"); "" means "0.1.0".
@@ -112,7 +107,7 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 
 	fa.Lifecycle().SetOnStarted(func() {
 		log.Info("tray started", "tray_host", !noHost)
-		if o.NewWindow != nil {
+		if o.OpenWindow != nil {
 			// A left click on the icon opens the window (where the host
 			// tells left from right; the menu stays on the right button).
 			systray.SetOnTapped(func() { fyne.Do(t.showWindow) })
@@ -180,7 +175,6 @@ type tray struct {
 	menu    *fyne.Menu // the tray's menu, the same one throughout
 	shown   []Item     // the items it shows
 	tooltip string
-	window  Window
 }
 
 // rendering is what the tray should show for one State.
@@ -201,7 +195,7 @@ func (t *tray) prepare(st app.State) rendering {
 	v := t.view
 	t.mu.Unlock()
 	v.Now = now
-	v.Window = t.o.NewWindow != nil
+	v.Window = t.o.OpenWindow != nil
 	icon, changed := t.icons.PNG(BadgeFor(st, now), t.o.IconSize)
 	if changed {
 		var err error
@@ -310,14 +304,11 @@ func (t *tray) fyneItems(items []Item) []*fyne.MenuItem {
 
 // showWindow creates the window on first use and raises it. UI goroutine.
 func (t *tray) showWindow() {
-	if t.o.NewWindow == nil {
+	if t.o.OpenWindow == nil {
 		t.log.Info("no window in this build: use the tray menu or the CLI")
 		return
 	}
-	if t.window == nil {
-		t.window = t.o.NewWindow(t.fa)
-	}
-	t.window.Show()
+	t.o.OpenWindow()
 }
 
 // serveWindowRequests shows the window when the app asks (`quiver open`,
