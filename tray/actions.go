@@ -8,10 +8,11 @@ import (
 	"github.com/quiver-app/quiver/app/codex"
 )
 
-// click runs a menu item's action. It is called on the UI goroutine: what
-// does I/O goes to its own goroutine; the app's next State (or the view)
-// then updates the menu.
+// click runs a menu item's action. It is called on the goroutine that
+// reads the item's clicks and returns at once: what does I/O goes to its
+// own goroutine; the app's next State (or the view) then updates the menu.
 func (t *tray) click(it Item) {
+	t.log.Debug("tray menu clicked", "action", string(it.Action))
 	switch it.Action {
 	case ActionSwitch:
 		t.goAction(func() { t.switchTo(it.Account) })
@@ -32,9 +33,9 @@ func (t *tray) click(it Item) {
 		on := !it.Checked
 		t.goAction(func() { t.setAutostart(on) })
 	case ActionOpenWindow:
-		t.showWindow()
+		t.goAction(t.openWindow)
 	case ActionQuit:
-		t.fa.Quit()
+		t.quit()
 	}
 }
 

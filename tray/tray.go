@@ -4,21 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
-	"fyne.io/fyne/v2"
-	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/systray"
 
 	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/icons"
 )
-
-// AppID is Quiver's application id (FyneApp.toml).
-const AppID = "io.github.quiver_app.quiver"
 
 // DefaultIconSize is the size the badge is drawn at. fyne.io/systray hands
 // the tray host a single pixmap, which the host scales to its panel: 32 px
@@ -40,12 +33,12 @@ type Options struct {
 	OpenWindow func()
 	// IconSize is the badge's size in pixels; 0 means DefaultIconSize.
 	IconSize int
-	// Version is shown in Fyne's metadata ("About"); "" means "0.1.0".
+	// Version is Quiver's version, for the log.
 	Version string
 }
 
 // Run shows the tray, without a window, and runs the app's background work
-// until the user quits or ctx ends. It must be called on the main goroutine.
+// until the user quits or ctx ends. Call it on the main goroutine.
 func Run(ctx context.Context, a *app.App, log *slog.Logger) error {
 	return RunWith(ctx, a, log, Options{})
 }
@@ -53,30 +46,19 @@ func Run(ctx context.Context, a *app.App, log *slog.Logger) error {
 // RunWith shows the tray and runs the app's background work (a.Run) until
 // the user quits or ctx ends; then it stops that work and waits for it, so
 // the proxy's port is free and no file is left half-written when it
-// returns. It must be called on the main goroutine (Fyne's rule), once per
-// process.
+// returns. Call it on the main goroutine (macOS runs the tray's event loop
+// there), once per process.
+//
+// The tray needs no display: on Linux it is a StatusNotifierItem on the
+// session bus, and nothing in this process draws a window. Without a tray
+// host it logs what to install, opens the window (Options.OpenWindow) and
+// keeps running.
 func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if o.IconSize <= 0 {
 		o.IconSize = DefaultIconSize
-	}
-	version := o.Version
-	if version == "" {
-		version = "0.1.0"
-	}
-	// The same metadata FyneApp.toml gives a `fyne package` build, so a
-	// plain `go build` behaves alike (title, id, fyne.Do rules).
-	fyneapp.SetMetadata(fyne.AppMetadata{
-		ID: AppID, Name: "Quiver", Version: version, Build: 1,
-		Icon:       fyne.NewStaticResource("quiver.png", icons.AppIcon()),
-		Migrations: map[string]bool{"fyneDo": true},
-	})
-	fa := fyneapp.NewWithID(AppID)
-	desk, ok := fa.(desktop.App)
-	if !ok {
-		return errors.New("this platform has no system tray; run `quiver --headless`")
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -90,7 +72,8 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 		log.Warn("could not tell whether a system tray is there", "err", err)
 	}
 
-	t := &tray{ctx: ctx, app: a, fa: fa, desk: desk, log: log, o: o, kick: make(chan struct{}, 1)}
+	t := &tray{ctx: ctx, app: a, log: log, o: o, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	t.menu = newMenu(ctx, t.click)
 	var background sync.WaitGroup
 	background.Go(func() {
 		if err := a.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -102,31 +85,39 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 	states, unsubscribe := a.Subscribe()
 	defer unsubscribe()
 	first := <-states
-	t.apply(t.prepare(first)) // the tray menu is set before Run
-	background.Go(func() { t.follow(ctx, states, first) })
-
-	fa.Lifecycle().SetOnStarted(func() {
-		log.Info("tray started", "tray_host", !noHost)
-		if o.OpenWindow != nil {
-			// A left click on the icon opens the window (where the host
-			// tells left from right; the menu stays on the right button).
-			systray.SetOnTapped(func() { fyne.Do(t.showWindow) })
-		}
-		if noHost {
-			t.showWindow() // something to click without a tray icon
-		}
-		background.Go(func() { t.serveWindowRequests(ctx) })
-	})
-	stopped := make(chan struct{})
 	background.Go(func() {
 		select {
 		case <-parent.Done(): // SIGTERM, SIGINT
-			quitGently(fa)
-		case <-stopped: // the user quit
+			t.quit()
+		case <-t.stop: // the user quit
 		}
 	})
-	fa.Run()
-	close(stopped)
+	setUp := func() {
+		systray.SetTitle("Quiver")
+		t.apply(t.prepare(first))
+	}
+	started := func() {
+		log.Info("tray started", "tray_host", !noHost, "version", o.Version)
+		background.Go(func() { t.follow(ctx, states, first) })
+		background.Go(func() { t.serveWindowRequests(ctx) })
+		if noHost {
+			t.goAction(t.openWindow) // something to click without a tray icon
+		}
+	}
+	if o.OpenWindow != nil {
+		// A left click on the icon opens the window (where the host tells
+		// left from right; the menu stays on the right button). Set before
+		// the item is exported: it decides the item's ItemIsMenu.
+		systray.SetOnTapped(func() { t.goAction(t.openWindow) })
+	}
+	if sessionBusAddress() {
+		runSystray(setUp, started, t.stop)
+	} else {
+		// No session bus, so no tray (CheckTrayHost said so); systray
+		// would only fail to connect. The proxy and the window still work.
+		started()
+		<-t.stop
+	}
 	log.Info("quitting: stopping the proxy and the watchers")
 	cancel()
 	done := make(chan struct{})
@@ -144,37 +135,25 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 	return nil
 }
 
-// quitGently ends the app's run loop without closing its windows first.
-// fyne v2.7's App.Quit closes every window, and a mouse event that reaches a
-// closing window in the same poll makes the GLFW driver dereference a nil
-// viewport (seen under Xvfb when SIGTERM arrives while the pointer is over
-// the window). The driver's own Quit only stops the loop; the windows go
-// with the process.
-func quitGently(fa fyne.App) {
-	fyne.Do(fa.Driver().Quit)
-}
-
-// tray is the Fyne adapter: it shows what prepare computes and runs the
+// tray is the systray adapter: it shows what prepare computes and runs the
 // clicks.
 type tray struct {
 	ctx  context.Context // ends when the app quits; clicks' actions run under it
 	app  *app.App
-	fa   fyne.App
-	desk desktop.App
 	log  *slog.Logger
 	o    Options
+	menu *menu // the menu as the tray host sees it
 
-	icons   icons.Cache    // the last badge drawn
-	kick    chan struct{}  // the view changed: prepare again (capacity 1)
-	actions sync.WaitGroup // clicks' goroutines
+	icons    icons.Cache    // the last badge drawn
+	kick     chan struct{}  // the view changed: prepare again (capacity 1)
+	actions  sync.WaitGroup // clicks' goroutines
+	stop     chan struct{}  // closed by quit
+	stopOnce sync.Once
 
 	mu   sync.Mutex // guards view
 	view View       // what the menu shows besides the State (Now is set by prepare)
 
-	// Used on the UI goroutine only.
-	menu    *fyne.Menu // the tray's menu, the same one throughout
-	shown   []Item     // the items it shows
-	tooltip string
+	tooltip string // the tooltip shown; apply's goroutine only
 }
 
 // rendering is what the tray should show for one State.
@@ -186,9 +165,9 @@ type rendering struct {
 	next        time.Time // when the clock alone changes what is shown
 }
 
-// prepare computes the menu, tooltip and icon for st. It runs off the UI
-// goroutine (the badge may be drawn here) and in order: the icon cache
-// says whether the picture changed since the previous call.
+// prepare computes the menu, tooltip and icon for st. Calls run in order
+// (RunWith, then follow): the icon cache says whether the picture changed
+// since the previous call.
 func (t *tray) prepare(st app.State) rendering {
 	now := time.Now()
 	t.mu.Lock()
@@ -237,30 +216,21 @@ func (t *tray) follow(ctx context.Context, states <-chan app.State, st app.State
 		case <-timer.C:
 		}
 		r = t.prepare(st)
-		show := r // r changes on the next turn; the queued apply keeps this one
-		fyne.Do(func() { t.apply(show) })
+		t.apply(r)
 	}
 }
 
-// apply shows r, touching only what changed: the menu is rebuilt only when
-// an item differs (no flicker, nothing left behind: Fyne's systray removes
-// the old items), the icon only when its pixels differ. UI goroutine.
+// apply shows r, touching only what changed: menu items are updated in
+// place (see menu.show), the icon is sent only when its pixels differ, the
+// tooltip only when its text does. RunWith calls it once before the tray
+// starts, then follow's goroutine alone.
 func (t *tray) apply(r rendering) {
-	if !slices.Equal(r.items, t.shown) {
-		// Always the same *fyne.Menu: Fyne shows the menu it was first
-		// given once the tray host connects, so that one must be current.
-		if t.menu == nil {
-			t.menu = fyne.NewMenu("Quiver")
-		}
-		t.menu.Items = t.fyneItems(r.items)
-		t.desk.SetSystemTrayMenu(t.menu)
-		t.shown = r.items
-	}
+	t.menu.show(r.items)
 	if r.iconChanged {
-		t.desk.SetSystemTrayIcon(fyne.NewStaticResource("quiver-tray.png", r.icon))
+		systray.SetIcon(r.icon)
 	}
 	if r.tooltip != t.tooltip {
-		systray.SetTooltip(r.tooltip) // Fyne has no tooltip API
+		systray.SetTooltip(r.tooltip)
 		t.tooltip = r.tooltip
 	}
 }
@@ -281,29 +251,8 @@ func (t *tray) updateView(fn func(*View)) {
 	t.refresh()
 }
 
-// fyneItems turns the model into Fyne menu items. UI goroutine.
-func (t *tray) fyneItems(items []Item) []*fyne.MenuItem {
-	out := make([]*fyne.MenuItem, 0, len(items))
-	for _, it := range items {
-		if it.Separator {
-			out = append(out, fyne.NewMenuItemSeparator())
-			continue
-		}
-		var action func()
-		if it.Action != ActionNone && !it.Disabled {
-			action = func() { t.click(it) }
-		}
-		mi := fyne.NewMenuItem(it.Label, action)
-		mi.Checked = it.Checked
-		mi.Disabled = it.Disabled
-		mi.IsQuit = it.Action == ActionQuit
-		out = append(out, mi)
-	}
-	return out
-}
-
-// showWindow creates the window on first use and raises it. UI goroutine.
-func (t *tray) showWindow() {
+// openWindow opens Quiver's window or raises it.
+func (t *tray) openWindow() {
 	if t.o.OpenWindow == nil {
 		t.log.Info("no window in this build: use the tray menu or the CLI")
 		return
@@ -311,7 +260,7 @@ func (t *tray) showWindow() {
 	t.o.OpenWindow()
 }
 
-// serveWindowRequests shows the window when the app asks (`quiver open`,
+// serveWindowRequests opens the window when the app asks (`quiver open`,
 // a second launch, a first run).
 func (t *tray) serveWindowRequests(ctx context.Context) {
 	for {
@@ -319,13 +268,22 @@ func (t *tray) serveWindowRequests(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.app.WindowRequests():
-			fyne.Do(t.showWindow)
+			t.openWindow()
 		}
 	}
 }
 
-// goAction runs fn on its own goroutine (clicks never block the UI), and
-// RunWith waits for it before returning.
+// goAction runs fn on its own goroutine (a click never holds up the next
+// one), and RunWith waits for it before returning. Once the app is
+// quitting, fn does not run.
 func (t *tray) goAction(fn func()) {
+	if t.ctx.Err() != nil {
+		return
+	}
 	t.actions.Go(fn)
+}
+
+// quit ends the tray's loop; RunWith then stops the background work.
+func (t *tray) quit() {
+	t.stopOnce.Do(func() { close(t.stop) })
 }

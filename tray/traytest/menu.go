@@ -2,6 +2,7 @@ package traytest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -206,5 +207,18 @@ func (it *Item) Click(ctx context.Context, part string) error {
 	if err != nil {
 		return fmt.Errorf("clicking %q: %w", target.Label, err)
 	}
-	return obj.CallWithContext(ctx, menuInterface+".Event", 0, int32(0), "closed", dbus.MakeVariant(""), now).Err
+	err = obj.CallWithContext(ctx, menuInterface+".Event", 0, int32(0), "closed", dbus.MakeVariant(""), now).Err
+	if isGone(err) {
+		return nil // the click quit the app: there is no menu left to close
+	}
+	return err
+}
+
+// isGone reports whether err says the item's owner has left the bus.
+func isGone(err error) bool {
+	var de dbus.Error
+	if errors.As(err, &de) {
+		return de.Name == "org.freedesktop.DBus.Error.ServiceUnknown" || de.Name == "org.freedesktop.DBus.Error.NoReply"
+	}
+	return false
 }
