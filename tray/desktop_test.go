@@ -135,6 +135,7 @@ func TestTrayWithRealHost(t *testing.T) {
 	}
 
 	// Click bob: auth.json holds him at once and the check mark moves.
+	beforeClick := menu
 	if err := item.Click(ctx, "bob —"); err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +150,7 @@ func TestTrayWithRealHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameItems(t, beforeClick, menu) // updated in place: the host keeps its items
 	props, err = item.WaitProps(ctx, func(p traytest.Props) bool { return strings.HasPrefix(p.ToolTip.Title, "Quiver — bob ·") })
 	if err != nil {
 		t.Fatal(err)
@@ -223,6 +225,21 @@ func TestNoTrayHost(t *testing.T) {
 			t.Errorf("the log does not say %q:\n%s", want, log)
 		}
 	}
+	// A tray host that starts later shows the icon: the item registers
+	// itself when the watcher's name appears on the bus.
+	host, err := traytest.NewHost(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { host.Close() })
+	item, err := host.WaitItem(ctx)
+	if err != nil {
+		t.Fatalf("the tray host that started later got no item: %v\nquiver's log:\n%s", err, q.log())
+	}
+	if _, err := item.WaitLayout(ctx, func(m traytest.Menu) bool { _, ok := m.Find(tray.QuitLabel); return ok }); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := q.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +273,22 @@ func contextSwitches(pid int) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// sameItems fails unless menu after has the items of before, with the
+// same ids in the same order (labels and states may differ).
+func sameItems(t *testing.T, before, after traytest.Menu) {
+	t.Helper()
+	ids := func(m traytest.Menu) []int32 {
+		var out []int32
+		for _, it := range m {
+			out = append(out, it.ID)
+		}
+		return out
+	}
+	if b, a := ids(before), ids(after); !slices.Equal(b, a) {
+		t.Errorf("the menu was built again (item ids %v, then %v), want its items updated in place:\n%s\nthen\n%s", b, a, before, after)
+	}
 }
 
 // checkMark fails unless the menu item labelled from prefix has (or has

@@ -56,8 +56,7 @@ const ManyAccounts = 5
 // Star marks the account with the most quota left in the compact form.
 const Star = "★ "
 
-// QuitLabel is the Quit item's label; Fyne recognises it and adds no
-// second Quit.
+// QuitLabel is the Quit item's label.
 const QuitLabel = "Quit"
 
 // BuildMenu returns the tray menu for st: the accounts, a separator, the
