@@ -4,12 +4,13 @@ package tray
 
 import "fyne.io/systray"
 
-// runSystray runs the OS's tray loop until stop is closed: setUp and
-// started run once the icon is in place. On macOS it must be called on
-// the main goroutine.
-func runSystray(setUp, started func(), stop <-chan struct{}) {
+// runSystray runs the OS's tray loop until stop is closed and shutdown has
+// run (the icon stays meanwhile). setUp and started run once the icon is
+// in place. On macOS it must be called on the main goroutine.
+func runSystray(setUp, started func(), stop <-chan struct{}, shutdown func()) {
 	go func() {
 		<-stop
+		shutdown()
 		systray.Quit()
 	}()
 	systray.Run(func() {

@@ -110,27 +110,33 @@ func RunWith(ctx context.Context, a *app.App, log *slog.Logger, o Options) error
 		// the item is exported: it decides the item's ItemIsMenu.
 		systray.SetOnTapped(func() { t.goAction(t.openWindow) })
 	}
+	// shutdown stops the background work and waits for it, while the
+	// tray is still up: on Linux the tray's D-Bus connection is the
+	// process's shared one, which the keyring may still need meanwhile.
+	shutdown := func() {
+		log.Info("quitting: stopping the proxy and the watchers")
+		cancel()
+		done := make(chan struct{})
+		go func() {
+			background.Wait()
+			t.actions.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+			log.Info("quiver stopped")
+		case <-time.After(stopTimeout):
+			log.Warn("quitting without waiting longer for background work", "waited", stopTimeout.String())
+		}
+	}
 	if sessionBusAddress() {
-		runSystray(setUp, started, t.stop)
+		runSystray(setUp, started, t.stop, shutdown)
 	} else {
 		// No session bus, so no tray (CheckTrayHost said so); systray
 		// would only fail to connect. The proxy and the window still work.
 		started()
 		<-t.stop
-	}
-	log.Info("quitting: stopping the proxy and the watchers")
-	cancel()
-	done := make(chan struct{})
-	go func() {
-		background.Wait()
-		t.actions.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		log.Info("quiver stopped")
-	case <-time.After(stopTimeout):
-		log.Warn("quitting without waiting longer for background work", "waited", stopTimeout.String())
+		shutdown()
 	}
 	return nil
 }
