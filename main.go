@@ -3,7 +3,7 @@
 // switches the account ~/.codex/auth.json holds, and imports new logins.
 //
 // main only wires the pieces: the command line lives in app/cli, the tray
-// in tray, the window in app/window, the core in app.
+// in tray, the window (a process of its own) in app/window, the core in app.
 package main
 
 import (
@@ -13,12 +13,11 @@ import (
 	"os/signal"
 	"syscall"
 
-	"fyne.io/fyne/v2"
 	"golang.org/x/term"
 
 	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/cli"
-	"github.com/quiver-app/quiver/app/window"
+	"github.com/quiver-app/quiver/app/window/windowapp"
 	"github.com/quiver-app/quiver/tray"
 )
 
@@ -38,15 +37,16 @@ func main() {
 		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
 		Build:           cli.ResolveBuildInfo(version, commit, date),
 		GUI:             gui,
+		Window:          windowapp.Run,
 	})
 	stop()
 	os.Exit(code)
 }
 
-// gui runs the tray app with the window behind "Open Quiver…".
+// gui runs the tray app; "Open Quiver…" starts the window process.
 func gui(ctx context.Context, a *app.App, log *slog.Logger) error {
 	return tray.RunWith(ctx, a, log, tray.Options{
-		NewWindow: func(fa fyne.App) tray.Window { return window.New(fa, a, log) },
-		Version:   cli.ResolveBuildInfo(version, commit, date).Version,
+		OpenWindow: a.ShowWindowProcess,
+		Version:    cli.ResolveBuildInfo(version, commit, date).Version,
 	})
 }

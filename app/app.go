@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"sync"
 	"time"
 
@@ -24,7 +25,9 @@ type Options struct {
 	Secrets secret.Store // nil: secret.Open with the environment's options
 	// Notifier sends native notifications; nil: beeep with the app icon.
 	Notifier notify.Sender
-	Now      func() time.Time
+	// Build describes this binary (version, commit, date), for the About.
+	Build BuildInfo
+	Now   func() time.Time
 }
 
 // App is one running Quiver: the account store and the settings, and the
@@ -37,6 +40,9 @@ type App struct {
 	now     func() time.Time
 	refresh *account.Refresher
 	sender  notify.Sender
+	build   BuildInfo
+
+	settingsMu sync.Mutex // serializes UpdateSettings
 
 	mu       sync.Mutex // guards the fields below
 	settings Settings
@@ -49,6 +55,10 @@ type App struct {
 
 	proxyKick chan struct{} // restarts the proxy with the current settings
 	windowReq chan struct{} // asks the GUI to show its window
+
+	runCtx   context.Context // Run's context, for the window process
+	winCmd   *exec.Cmd       // the window process, while it runs
+	winReady bool            // it said WindowReady: it handles RaiseSignals
 }
 
 // New opens the secret store and the accounts.
@@ -90,8 +100,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a := &App{
 		paths: o.Paths, log: o.Logger, secrets: secrets, store: store, now: o.Now, settings: settings,
-		sender: sender,
-		subs:   map[int]chan State{}, proxyKick: make(chan struct{}, 1), windowReq: make(chan struct{}, 1),
+		sender: sender, build: o.Build,
+		subs: map[int]chan State{}, proxyKick: make(chan struct{}, 1), windowReq: make(chan struct{}, 1),
 	}
 	a.refresh = account.NewRefresher(store, tokenEndpoint{a}, codex.NeedsLogin)
 	return a, nil
@@ -115,16 +125,25 @@ func (a *App) Settings() Settings {
 
 // UpdateSettings changes the settings, saves them and applies them.
 func (a *App) UpdateSettings(fn func(*Settings)) (Settings, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	s := a.settings
+	a.settingsMu.Lock() // one writer at a time; a.mu is not held across I/O
+	defer a.settingsMu.Unlock()
+	s := a.Settings()
 	fn(&s)
 	if err := SaveSettings(a.paths.SettingsFile(), s); err != nil {
-		return a.settings, fmt.Errorf("saving settings: %w", err)
+		return a.Settings(), fmt.Errorf("saving settings: %w", err)
 	}
-	a.settings = s
+	a.applySettings(s)
 	return s, nil
 }
+
+// BuildInfo describes the binary: set by main from -ldflags or the Go
+// build information.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// Build returns the binary's version, commit and build date.
+func (a *App) Build() BuildInfo { return a.build }
 
 // OAuth is the sign-in configuration: QUIVER_AUTH_ISSUER, else the
 // auth_issuer setting, else auth.openai.com. It is read at each use, so a
@@ -198,9 +217,26 @@ const revokedReason = "signed out by `codex login`/`codex logout` — sign in ag
 // adopted) and accounts.json (changes by other Quiver processes).
 func (a *App) Run(ctx context.Context) error {
 	a.ImportCodexLogin(ctx)
+	a.mu.Lock()
+	a.runCtx = ctx
+	a.mu.Unlock()
+	defer a.stopWindowProcess()
+	return runAll(ctx, a.watchAuthFile, a.watchAccountsFile, a.watchSettingsFile, a.refresh.Run,
+		a.runProxy, a.pollUsage, a.runNotifications, a.forwardAccounts, a.autoSwitch)
+}
+
+// Follow keeps this App's view current while another process (the tray
+// app or `quiver --headless`) does the background work: it follows
+// accounts.json and settings.json and checks whether the proxy answers. The
+// window process runs it.
+func (a *App) Follow(ctx context.Context) error {
+	return runAll(ctx, a.watchAccountsFile, a.watchSettingsFile, a.forwardAccounts, a.probeProxy)
+}
+
+// runAll runs workers until ctx ends or one fails; the first error wins.
+func runAll(ctx context.Context, workers ...func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workers := []func(context.Context) error{a.watchAuthFile, a.watchAccountsFile, a.refresh.Run, a.runProxy, a.pollUsage, a.runNotifications, a.forwardAccounts, a.autoSwitch}
 	errs := make(chan error, len(workers))
 	for _, w := range workers {
 		go func() { errs <- w(ctx) }()
@@ -271,6 +307,52 @@ func (a *App) handleAuthEvent(ctx context.Context, ev watcher.Event) {
 				a.log.Warn("checking the login replaced in auth.json", "id", res.PreviousActive, "err", err)
 			}
 		}()
+	}
+}
+
+// watchSettingsFile applies settings another Quiver process saved (the
+// window process, a second CLI call): the proxy restarts when its settings
+// or key changed, subscribers get the new State.
+func (a *App) watchSettingsFile(ctx context.Context) error {
+	events := make(chan watcher.Event)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- watcher.Run(ctx, watcher.Options{Path: a.paths.SettingsFile(), Logger: a.log}, events)
+	}()
+	for {
+		select {
+		case err := <-errc:
+			if err != nil {
+				return fmt.Errorf("watching settings.json: %w", err)
+			}
+			return nil
+		case ev := <-events:
+			if ev.Removed || ev.Err != nil {
+				continue
+			}
+			s, err := LoadSettings(a.paths.SettingsFile(), a.now())
+			if err != nil {
+				a.log.Warn("reloading settings changed by another Quiver process", "err", err)
+				continue
+			}
+			a.applySettings(s)
+		}
+	}
+}
+
+// applySettings takes settings as the current ones (already saved).
+func (a *App) applySettings(s Settings) {
+	a.mu.Lock()
+	old := a.settings
+	a.settings = s
+	a.mu.Unlock()
+	if old == s {
+		return
+	}
+	go a.publish()
+	if old.ProxyListen != s.ProxyListen || old.ChatGPTBaseURL != s.ChatGPTBaseURL ||
+		old.ProxyEnabled != s.ProxyEnabled || !old.ProxyKeyChangedAt.Equal(s.ProxyKeyChangedAt) {
+		a.kickProxy() // the proxy was started with the old ones
 	}
 }
 

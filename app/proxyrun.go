@@ -26,11 +26,25 @@ func (a *App) ProxyKey(ctx context.Context) (string, error) {
 	if !errors.Is(err, secret.ErrNotFound) && err != nil {
 		return "", fmt.Errorf("reading the proxy key: %w", err)
 	}
-	return a.RegenerateProxyKey(ctx)
+	return a.newProxyKey(ctx) // the first start: no proxy has another key
 }
 
 // RegenerateProxyKey replaces the proxy key; clients need the new one.
 func (a *App) RegenerateProxyKey(ctx context.Context) (string, error) {
+	key, err := a.newProxyKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	// A running proxy, here or in another process, still checks the old
+	// key: the settings change restarts it.
+	if _, err := a.UpdateSettings(func(s *Settings) { s.ProxyKeyChangedAt = a.now().UTC() }); err != nil {
+		return key, err
+	}
+	return key, nil
+}
+
+// newProxyKey generates and stores a proxy key.
+func (a *App) newProxyKey(ctx context.Context) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("generating the proxy key: %w", err)
@@ -39,7 +53,6 @@ func (a *App) RegenerateProxyKey(ctx context.Context) (string, error) {
 	if err := a.secrets.Set(ctx, proxyKeyName, []byte(key)); err != nil {
 		return "", fmt.Errorf("storing the proxy key: %w", err)
 	}
-	a.kickProxy() // a running proxy still checks the old key
 	return key, nil
 }
 

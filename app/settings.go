@@ -36,6 +36,9 @@ type Settings struct {
 	// that the first run asked.
 	Autostart      bool `json:"autostart"`
 	AutostartAsked bool `json:"autostart_asked"`
+	// ProxyKeyChangedAt tells other Quiver processes that the proxy key
+	// (kept in the keyring) was regenerated, so a running proxy restarts.
+	ProxyKeyChangedAt time.Time `json:"proxy_key_changed_at,omitzero"`
 	// Upstream URLs; empty means the default (or the environment override).
 	ChatGPTBaseURL string `json:"chatgpt_base_url,omitempty"`
 	AuthIssuer     string `json:"auth_issuer,omitempty"`

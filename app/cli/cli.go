@@ -30,9 +30,7 @@ const (
 )
 
 // BuildInfo describes the binary, set by main from -ldflags.
-type BuildInfo struct {
-	Version, Commit, Date string
-}
+type BuildInfo = app.BuildInfo
 
 // Env is what the commands run with.
 type Env struct {
@@ -43,6 +41,9 @@ type Env struct {
 	Build           BuildInfo
 	// GUI runs the tray app; nil when this binary has none.
 	GUI func(ctx context.Context, a *app.App, log *slog.Logger) error
+	// Window runs the window process (`quiver window`, started by the tray
+	// app); nil when this binary has none.
+	Window func(ctx context.Context, a *app.App, log *slog.Logger) error
 	// Paths overrides app.DefaultPaths (tests).
 	Paths *app.Paths
 }
@@ -142,6 +143,16 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		return r.runGUI(ctx, *verbose, false)
 	}
 	name := rest[0]
+	if name == app.WindowCommand { // hidden: the tray app starts it
+		if r.env.Window == nil || len(rest) > 1 {
+			return usagef("this build has no window")
+		}
+		a, err := r.open(ctx, *verbose)
+		if err != nil {
+			return err
+		}
+		return r.env.Window(ctx, a, r.log)
+	}
 	if name == "help" || name == "-h" || name == "--help" {
 		r.usage(r.env.Stdout)
 		return nil
@@ -192,7 +203,7 @@ func (r *runner) open(ctx context.Context, toStderr bool) (*app.App, error) {
 		w = io.MultiWriter(w, r.env.Stderr)
 	}
 	r.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.New(ctx, app.Options{Paths: paths, Logger: r.log})
+	a, err := app.New(ctx, app.Options{Paths: paths, Logger: r.log, Build: r.env.Build})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/account"
 )
 
@@ -153,4 +154,16 @@ func PaceText(acc account.Account, history []account.Sample, now time.Time) stri
 		}
 	}
 	return ""
+}
+
+// AboutText is the window's About line, in `quiver version`'s words:
+// "Quiver 0.1.0 (commit 1a2b3c4d5e6f, built 2026-11-23T12:00:00Z)".
+func AboutText(b app.BuildInfo) string {
+	orDash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	return fmt.Sprintf("Quiver %s (commit %s, built %s)", orDash(b.Version), orDash(b.Commit), orDash(b.Date))
 }

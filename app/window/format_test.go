@@ -1,6 +1,7 @@
 package window
 
 import (
+	"github.com/quiver-app/quiver/app"
 	"slices"
 	"strings"
 	"testing"
@@ -119,5 +120,15 @@ func TestPaceText(t *testing.T) {
 	}
 	if got := PaceText(acc, nil, now); got != "" {
 		t.Errorf("PaceText with no history = %q", got)
+	}
+}
+
+func TestAboutText(t *testing.T) {
+	got := AboutText(app.BuildInfo{Version: "0.1.0", Commit: "1a2b3c4d5e6f", Date: "2026-11-23T12:00:00Z"})
+	if got != "Quiver 0.1.0 (commit 1a2b3c4d5e6f, built 2026-11-23T12:00:00Z)" {
+		t.Errorf("AboutText = %q", got)
+	}
+	if got := AboutText(app.BuildInfo{}); got != "Quiver - (commit -, built -)" {
+		t.Errorf("AboutText of an unstamped build = %q", got)
 	}
 }

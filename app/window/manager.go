@@ -19,9 +19,14 @@ type Manager struct {
 	log *slog.Logger
 	do  func(func()) // fyne.Do; tests run updates themselves
 
-	once sync.Once
-	ui   *ui // nil until the first Show
+	once        sync.Once
+	ui          *ui  // nil until the first Show
+	quitOnClose bool // the window is its process's only purpose
 }
+
+// QuitOnClose makes closing the window quit the Fyne app (for the window
+// process) instead of hiding it. Call it before the first Show.
+func (m *Manager) QuitOnClose() { m.quitOnClose = true }
 
 // New prepares the window; nothing is shown or subscribed until Show.
 func New(fa fyne.App, a *app.App, log *slog.Logger) *Manager {
@@ -39,7 +44,14 @@ func (m *Manager) Show() {
 		m.ui = newUI(uiDeps{fa: m.fa, app: m.app, log: m.log, win: w, do: m.do, now: time.Now})
 		w.SetContent(m.ui.content())
 		w.Resize(fyne.NewSize(1000, 700))
-		w.SetCloseIntercept(w.Hide)
+		if m.quitOnClose {
+			w.SetCloseIntercept(func() {
+				m.ui.stop()
+				m.fa.Driver().Quit() // not fa.Quit, which closes the window under a live pointer
+			})
+		} else {
+			w.SetCloseIntercept(w.Hide)
+		}
 		m.ui.start(context.Background())
 		m.ui.askAutostart()
 	})

@@ -137,6 +137,8 @@ func newSettingsView(u *ui) *settingsView {
 		widget.NewSeparator(), heading("Backup"),
 		widget.NewLabel("One encrypted file with every account and its tokens, protected by a passphrase."),
 		container.NewHBox(backupBtn, restoreBtn),
+		widget.NewSeparator(), heading("About"),
+		widget.NewLabel(AboutText(u.app.Build())),
 	)))
 	s.show(u.state)
 	return s
