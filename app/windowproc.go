@@ -3,10 +3,12 @@ package app
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"time"
 )
 
@@ -145,4 +147,20 @@ func (a *App) probeProxy(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// ErrNoDisplay means the window has no desktop session to open in.
+var ErrNoDisplay = errors.New("no display for the Quiver window (DISPLAY and WAYLAND_DISPLAY are unset): " +
+	"use the CLI (`quiver list`, `quiver status`, …) or run Quiver in a desktop session")
+
+// CheckDisplay fails where the window could not open (and Fyne would
+// panic): on X11/Wayland systems with neither display variable set.
+func CheckDisplay() error {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return ErrNoDisplay
+		}
+	}
+	return nil
 }

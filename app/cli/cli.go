@@ -258,6 +258,9 @@ func cmdOpen(ctx context.Context, r *runner, args []string) error {
 	if _, err := parse(newFlags("open"), args, 0, 0, ""); err != nil {
 		return err
 	}
+	if err := app.CheckDisplay(); err != nil {
+		return err
+	}
 	return r.runGUI(ctx, false, true)
 }
 

@@ -165,6 +165,14 @@ func TestAutostartCommand(t *testing.T) {
 
 func TestSecondLaunchHandsOver(t *testing.T) {
 	e := newCLIEnv(t)
+	// `quiver open` needs a display for the real window; the fake GUI
+	// below needs none.
+	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("DISPLAY", "")
+	if code, _, errOut := (&cliEnv{t: t, paths: e.paths}).run("", "open"); code != ExitError || !strings.Contains(errOut, "no display") {
+		t.Fatalf("quiver open with no display: %d %q", code, errOut)
+	}
+	t.Setenv("DISPLAY", ":99")
 	gotWindow := make(chan struct{}, 1)
 	started := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())

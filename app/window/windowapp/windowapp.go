@@ -27,6 +27,9 @@ const AppID = "io.github.quiver_app.quiver"
 // work of its own. The raise signal (SIGUSR1 on Unix) brings the window to
 // the front.
 func Run(ctx context.Context, a *app.App, log *slog.Logger) error {
+	if err := app.CheckDisplay(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if app.StartedByTray() {
