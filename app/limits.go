@@ -67,22 +67,10 @@ const (
 
 // pollUsage keeps every account's limits current until ctx ends.
 func (a *App) pollUsage(ctx context.Context) error {
-	snaps, unsubscribe := a.store.Subscribe()
-	defer unsubscribe()
 	next := map[string]time.Time{}
 	fails := map[string]int{}
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-snaps:
-		case <-timer.C:
-		}
-		now := a.now()
-		snap := a.store.Snapshot()
-		wake := time.Time{}
+	a.store.Schedule(ctx, func(now time.Time, snap account.Snapshot) time.Time {
+		var wake time.Time
 		for _, acc := range snap.Accounts {
 			if acc.NeedsLogin || acc.Disabled || acc.Exported {
 				delete(next, acc.ID)
@@ -96,15 +84,16 @@ func (a *App) pollUsage(ctx context.Context) error {
 				due = r.Add(pollAfterHit)
 			}
 			if !now.Before(due) {
-				if _, err := a.FetchLimits(ctx, acc.ID); err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
+				_, err := a.FetchLimits(ctx, acc.ID)
+				switch {
+				case ctx.Err() != nil:
+					return time.Time{}
+				case err != nil:
 					fails[acc.ID]++
 					wait := min(pollActive<<min(fails[acc.ID]-1, 6), pollRetryMax)
 					due = now.Add(wait)
 					a.log.Warn("fetching limits failed; will retry", "account", acc.Label(), "in", wait.String(), "err", err)
-				} else {
+				default:
 					delete(fails, acc.ID)
 					due = now.Add(pollInterval(acc, snap.ActiveID))
 				}
@@ -114,13 +103,9 @@ func (a *App) pollUsage(ctx context.Context) error {
 				wake = due
 			}
 		}
-		// Since Go 1.23 Reset and Stop need no draining of timer.C.
-		if wake.IsZero() {
-			timer.Stop()
-		} else {
-			timer.Reset(max(wake.Sub(a.now()), time.Second))
-		}
-	}
+		return wake
+	})
+	return nil
 }
 
 func pollInterval(acc account.Account, active string) time.Duration {

@@ -205,22 +205,11 @@ const (
 // polls. Failures back off per account and never change its state, except
 // a refused refresh token, which marks it needs-login.
 func (r *Refresher) Run(ctx context.Context) error {
-	snaps, unsubscribe := r.store.Subscribe()
-	defer unsubscribe()
 	retryAt := map[string]time.Time{}
 	failures := map[string]int{}
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-snaps:
-		case <-timer.C:
-		}
-		now := r.store.opts.Now()
-		next := time.Time{}
-		for _, acc := range r.store.Snapshot().Accounts {
+	r.store.Schedule(ctx, func(now time.Time, snap Snapshot) time.Time {
+		var next time.Time
+		for _, acc := range snap.Accounts {
 			if acc.NeedsLogin || acc.Exported {
 				continue
 			}
@@ -229,37 +218,27 @@ func (r *Refresher) Run(ctx context.Context) error {
 				due = t
 			}
 			if now.Before(due) {
-				if next.IsZero() || due.Before(next) {
-					next = due
-				}
+				next = earliest(next, due)
 				continue
 			}
-			if _, err := r.Refresh(ctx, acc.ID, RefreshIfDue, ""); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				if errors.Is(err, ErrNeedsLogin) {
-					continue
-				}
+			_, err := r.Refresh(ctx, acc.ID, RefreshIfDue, "")
+			switch {
+			case ctx.Err() != nil:
+				return time.Time{}
+			case err == nil:
+				delete(failures, acc.ID)
+				delete(retryAt, acc.ID)
+			case !errors.Is(err, ErrNeedsLogin):
 				failures[acc.ID]++
 				wait := min(retryMin<<min(failures[acc.ID]-1, 10), retryMax)
 				retryAt[acc.ID] = now.Add(wait)
 				r.store.log.Warn("refresh failed; will retry", "account", acc.Label(), "in", wait.String(), "err", err)
-				if next.IsZero() || retryAt[acc.ID].Before(next) {
-					next = retryAt[acc.ID]
-				}
-				continue
+				next = earliest(next, retryAt[acc.ID])
 			}
-			delete(failures, acc.ID)
-			delete(retryAt, acc.ID)
 		}
-		// Since Go 1.23 Reset and Stop need no draining of timer.C.
-		if next.IsZero() {
-			timer.Stop()
-		} else {
-			timer.Reset(max(next.Sub(r.store.opts.Now()), time.Second))
-		}
-	}
+		return next
+	})
+	return nil
 }
 
 // CheckLogin refreshes id now to learn whether its login is still alive:
