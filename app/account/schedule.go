@@ -13,6 +13,7 @@ import (
 func (s *Store) Schedule(ctx context.Context, step func(now time.Time, snap Snapshot) (next time.Time)) {
 	snaps, unsubscribe := s.Subscribe()
 	defer unsubscribe()
+	<-snaps // the current one: the timer below makes the first step
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
