@@ -177,6 +177,27 @@ func TestTrayWithRealHost(t *testing.T) {
 	bobBadge.State, bobBadge.Primary = icons.Limited, 1
 	checkIcon(t, "bob, limited", props, bobBadge)
 
+	// "Open Quiver…" starts the window process. This tray runs without an X
+	// display, so the window says so clearly and ends (instead of the
+	// toolkit panicking); the tray keeps running.
+	if err := item.Click(ctx, "Open Quiver…"); err != nil {
+		t.Fatal(err)
+	}
+	waitLog := func(want string) {
+		t.Helper()
+		for end := time.Now().Add(20 * time.Second); !strings.Contains(q.log(), want); {
+			if time.Now().After(end) {
+				t.Fatalf("quiver's log never said %q:\n%s", want, q.log())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitLog("window process started")
+	waitLog("no display for the Quiver window")
+	if q.healthz() != 200 {
+		t.Fatal("the proxy stopped when the window process failed")
+	}
+
 	// Quit from the menu: the process ends cleanly and frees the proxy port.
 	if _, err := item.WaitLayout(ctx, func(m traytest.Menu) bool {
 		it, ok := m.Find("Refresh limits")
