@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -47,7 +48,6 @@ type App struct {
 	mu       sync.Mutex // guards the fields below
 	settings Settings
 	authErr  error         // why the current auth.json could not be imported, if it could not
-	pool     *Pool         // the running proxy's picker, when it runs
 	rules    *notify.Rules // the notifier, while it runs
 	proxy    ProxyStatus
 	subs     map[int]chan State
@@ -263,20 +263,26 @@ func acceptAuthFile(data []byte) error {
 }
 
 func (a *App) watchAuthFile(ctx context.Context) error {
+	return a.watchFile(ctx, watcher.Options{Path: a.paths.AuthFile(), Accept: acceptAuthFile},
+		func(ev watcher.Event) { a.handleAuthEvent(ctx, ev) })
+}
+
+// watchFile hands every settled change of one file to handle until ctx
+// ends; the watcher's own failure ends it with an error naming the file.
+func (a *App) watchFile(ctx context.Context, o watcher.Options, handle func(watcher.Event)) error {
+	o.Logger = a.log
 	events := make(chan watcher.Event)
 	errc := make(chan error, 1)
-	go func() {
-		errc <- watcher.Run(ctx, watcher.Options{Path: a.paths.AuthFile(), Accept: acceptAuthFile, Logger: a.log}, events)
-	}()
+	go func() { errc <- watcher.Run(ctx, o, events) }()
 	for {
 		select {
 		case err := <-errc:
 			if err != nil {
-				return fmt.Errorf("watching auth.json: %w", err)
+				return fmt.Errorf("watching %s: %w", filepath.Base(o.Path), err)
 			}
 			return nil
 		case ev := <-events:
-			a.handleAuthEvent(ctx, ev)
+			handle(ev)
 		}
 	}
 }
@@ -314,30 +320,17 @@ func (a *App) handleAuthEvent(ctx context.Context, ev watcher.Event) {
 // window process, a second CLI call): the proxy restarts when its settings
 // or key changed, subscribers get the new State.
 func (a *App) watchSettingsFile(ctx context.Context) error {
-	events := make(chan watcher.Event)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- watcher.Run(ctx, watcher.Options{Path: a.paths.SettingsFile(), Logger: a.log}, events)
-	}()
-	for {
-		select {
-		case err := <-errc:
-			if err != nil {
-				return fmt.Errorf("watching settings.json: %w", err)
-			}
-			return nil
-		case ev := <-events:
-			if ev.Removed || ev.Err != nil {
-				continue
-			}
-			s, err := LoadSettings(a.paths.SettingsFile(), a.now())
-			if err != nil {
-				a.log.Warn("reloading settings changed by another Quiver process", "err", err)
-				continue
-			}
-			a.applySettings(s)
+	return a.watchFile(ctx, watcher.Options{Path: a.paths.SettingsFile()}, func(ev watcher.Event) {
+		if ev.Removed || ev.Err != nil {
+			return
 		}
-	}
+		s, err := LoadSettings(a.paths.SettingsFile(), a.now())
+		if err != nil {
+			a.log.Warn("reloading settings changed by another Quiver process", "err", err)
+			return
+		}
+		a.applySettings(s)
+	})
 }
 
 // applySettings takes settings as the current ones (already saved).
@@ -357,22 +350,9 @@ func (a *App) applySettings(s Settings) {
 }
 
 func (a *App) watchAccountsFile(ctx context.Context) error {
-	events := make(chan watcher.Event)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- watcher.Run(ctx, watcher.Options{Path: a.paths.AccountsFile(), Logger: a.log}, events)
-	}()
-	for {
-		select {
-		case err := <-errc:
-			if err != nil {
-				return fmt.Errorf("watching accounts.json: %w", err)
-			}
-			return nil
-		case <-events:
-			if err := a.store.Reload(ctx); err != nil {
-				a.log.Warn("reloading accounts changed by another Quiver process", "err", err)
-			}
+	return a.watchFile(ctx, watcher.Options{Path: a.paths.AccountsFile()}, func(watcher.Event) {
+		if err := a.store.Reload(ctx); err != nil {
+			a.log.Warn("reloading accounts changed by another Quiver process", "err", err)
 		}
-	}
+	})
 }

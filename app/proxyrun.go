@@ -117,16 +117,13 @@ func (a *App) runProxy(ctx context.Context) error {
 // it and waits until it has.
 func (a *App) startProxy(ctx context.Context, listen string) (stop func()) {
 	sctx, cancel := context.WithCancel(ctx)
-	srv, pool, err := a.NewProxy(sctx, listen)
+	srv, _, err := a.NewProxy(sctx, listen)
 	if err != nil {
 		cancel()
 		a.log.Error("proxy not started", "err", err)
 		a.setProxyStatus(ProxyStatus{Enabled: true, Listen: listen, Err: err.Error()})
 		return nil
 	}
-	a.mu.Lock()
-	a.pool = pool
-	a.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
