@@ -117,18 +117,25 @@ func DisconnectCodex(codexHome string) (ConnectResult, error) {
 }
 
 func (c CodexConnection) normalized() (CodexConnection, error) {
-	if c.ProviderID == "" {
-		c.ProviderID = DefaultProviderID
+	var err error
+	c.ProviderID, c.ProxyURL, err = normalizeConnection(c.ProviderID, c.ProxyURL, c.Key)
+	return c, err
+}
+
+// normalizeConnection checks what every client connection has: the
+// provider id (DefaultProviderID when empty), the proxy URL and the key.
+func normalizeConnection(providerID, proxyURL, key string) (string, string, error) {
+	if providerID == "" {
+		providerID = DefaultProviderID
 	}
-	if err := checkProviderID(c.ProviderID); err != nil {
-		return c, err
+	if err := checkProviderID(providerID); err != nil {
+		return providerID, proxyURL, err
 	}
-	u, err := normalizeProxyURL(c.ProxyURL)
+	u, err := normalizeProxyURL(proxyURL)
 	if err != nil {
-		return c, err
+		return providerID, proxyURL, err
 	}
-	c.ProxyURL = u
-	return c, checkProxyKey(c.Key)
+	return providerID, u, checkProxyKey(key)
 }
 
 var providerIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

@@ -143,18 +143,8 @@ func DisconnectOpenCode(configPath string) (ConnectResult, error) {
 }
 
 func (c OpenCodeConnection) normalized() (OpenCodeConnection, error) {
-	if c.ProviderID == "" {
-		c.ProviderID = DefaultProviderID
-	}
-	if err := checkProviderID(c.ProviderID); err != nil {
-		return c, err
-	}
-	u, err := normalizeProxyURL(c.ProxyURL)
-	if err != nil {
-		return c, err
-	}
-	c.ProxyURL = u
-	if err := checkProxyKey(c.Key); err != nil {
+	var err error
+	if c.ProviderID, c.ProxyURL, err = normalizeConnection(c.ProviderID, c.ProxyURL, c.Key); err != nil {
 		return c, err
 	}
 	if len(c.Models) == 0 {
