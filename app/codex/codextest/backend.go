@@ -29,8 +29,12 @@ import (
 // Every answer carries x-codex-primary-* / x-codex-secondary-* rate-limit
 // headers and x-codex-credits-*. Behaviour is scripted per account (the
 // chatgpt-account-id value): SetLimited, FailNextInStream, FailNextStatus,
-// BreakNextStream, Next. Requests are recorded without their Authorization.
-// All methods are safe for concurrent use.
+// BreakNextStream, Next. Next also scripts what the real world does and an
+// ideal fake would not (backend_hostile.go): a CDN's HTML 403 challenge,
+// HTML 5xx pages, a 429 that says nothing, 200s with garbage, streams that
+// stall. Requests are recorded with every header they carried except the
+// Authorization value (its count is kept). All methods are safe for
+// concurrent use.
 type Backend struct {
 	URL string // base URL standing for https://chatgpt.com/backend-api
 
@@ -52,7 +56,8 @@ type BackendRequest struct {
 	AccountID string      // chatgpt-account-id
 	Method    string      //
 	Path      string      // below the base URL, e.g. /codex/responses
-	Header    http.Header // without Authorization
+	Header    http.Header // every header received, without Authorization
+	Auths     int         // how many Authorization values arrived (1 for a well-built request)
 	Body      []byte      //
 	Status    int         // what the fake answered (200 also for streams that failed inside)
 }
@@ -68,6 +73,16 @@ type Script struct {
 	Delay      time.Duration // between events (SetDelay's value when 0)
 	Deltas     []string      // the answer's text deltas; "Hello", " from ", account id when nil
 	ToolCall   *ToolCall     // answer with a function call after the text
+
+	// Hostile answers, sent without x-codex headers (a CDN or a broken
+	// server in front of the backend answers them, not the backend).
+	Challenge         bool // 403 "Just a moment..." HTML page with cf-mitigated: challenge
+	HTML              bool // with Status: the body is an HTML error page (a CDN's 5xx)
+	Bare              bool // with Status: no body and no rate-limit headers (a 429 that says nothing)
+	GarbageJSON       bool // 200 application/json whose body is not JSON
+	GarbageSSE        bool // 200 text/event-stream whose bytes are no Responses events
+	StallAfterHeaders bool // 200 text/event-stream headers, then nothing until the client goes away
+	// (Hang with FailAfter stalls in the middle of a stream.)
 }
 
 // ToolCall is a function call the fake answers with.
@@ -207,7 +222,8 @@ func (b *Backend) record(r *http.Request, body []byte) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.records = append(b.records, BackendRequest{
-		AccountID: r.Header.Get("Chatgpt-Account-Id"), Method: r.Method, Path: r.URL.Path, Header: h, Body: body,
+		AccountID: r.Header.Get("Chatgpt-Account-Id"), Method: r.Method, Path: r.URL.Path, Header: h,
+		Auths: len(r.Header.Values("Authorization")), Body: body,
 	})
 	return len(b.records) - 1
 }
@@ -267,6 +283,10 @@ func (b *Backend) handleResponses(rw http.ResponseWriter, r *http.Request) {
 	}
 	id, ok := b.authorize(w, r)
 	if !ok {
+		return
+	}
+	if s, ok := b.nextHostile(id); ok {
+		b.hostile(w, r, s)
 		return
 	}
 	if msg, param := checkResponsesBody(body); msg != "" {

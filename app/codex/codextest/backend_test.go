@@ -211,3 +211,94 @@ func TestBackendUsage(t *testing.T) {
 		t.Errorf("usage without auth = %d", resp2.StatusCode)
 	}
 }
+
+func TestBackendHostileScripts(t *testing.T) {
+	t.Parallel()
+	b := NewBackend(t)
+	tests := []struct {
+		name        string
+		script      Script
+		status      int
+		contentType string
+		contains    string
+		header      string // a header the answer must carry
+	}{
+		{"cdn challenge", Script{Challenge: true}, 403, "text/html", "Just a moment...", "Cf-Mitigated"},
+		{"html 5xx", Script{Status: 502, HTML: true}, 502, "text/html", "502 Bad Gateway", ""},
+		{"bare 429", Script{Status: 429, Bare: true}, 429, "", "", ""},
+		{"garbage json", Script{GarbageJSON: true}, 200, "application/json", "[tru", ""},
+		{"garbage sse", Script{GarbageSSE: true}, 200, "text/event-stream", "not an event stream", ""},
+	}
+	for _, tt := range tests {
+		b.Next("acct", tt.script)
+		resp, body, err := backendPost(t, b, context.Background(), "tok", "acct", backendTestBody)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if resp.StatusCode != tt.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.contentType) ||
+			!strings.Contains(body, tt.contains) {
+			t.Errorf("%s: %d %s %q", tt.name, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		if tt.header != "" && resp.Header.Get(tt.header) == "" {
+			t.Errorf("%s: no %s header", tt.name, tt.header)
+		}
+		if tt.status != 200 && resp.Header.Get("X-Codex-Primary-Used-Percent") != "" {
+			t.Errorf("%s: a CDN answer carries x-codex headers", tt.name)
+		}
+		if tt.name == "bare 429" && (body != "" || resp.Header.Get("Retry-After") != "") {
+			t.Errorf("bare 429 says something: %q %v", body, resp.Header)
+		}
+	}
+	if resp, body, _ := backendPost(t, b, context.Background(), "tok", "acct", backendTestBody); resp.StatusCode != 200 ||
+		!strings.Contains(body, "response.completed") {
+		t.Errorf("scripts did not run out: %d", resp.StatusCode)
+	}
+
+	// A stall after the headers: the headers arrive, then nothing until the
+	// client gives up.
+	b.Next("stall", Script{StallAfterHeaders: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", b.URL+"/codex/responses", strings.NewReader(backendTestBody))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Chatgpt-Account-Id", "stall")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("stall: %d %v", resp.StatusCode, resp.Header)
+	}
+	cancel()
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.Canceled() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("stalled stream's cancel not seen")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestBackendRecordsEveryHeader(t *testing.T) {
+	t.Parallel()
+	b := NewBackend(t)
+	req, _ := http.NewRequest("POST", b.URL+"/codex/responses", strings.NewReader(backendTestBody))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Chatgpt-Account-Id", "acct")
+	req.Header["chatgpt_account_id"] = []string{"smuggled"}
+	req.Header["X-Anything"] = []string{"1"}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	r := b.Requests()[0]
+	if r.Auths != 1 || r.Header.Get("Authorization") != "" {
+		t.Errorf("authorization recorded as %d values, header %q", r.Auths, r.Header.Get("Authorization"))
+	}
+	if r.Header.Get("Chatgpt_account_id") != "smuggled" || r.Header.Get("X-Anything") != "1" {
+		t.Errorf("headers not all recorded: %v", r.Header)
+	}
+}
