@@ -122,8 +122,10 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 // the Codex CLI.
 func (s *Server) v1Call(route string, r *http.Request, body []byte, cacheKey string) *call {
 	h := forwardHeaders(r.Header)
-	for _, k := range []string{"Openai-Organization", "Openai-Project"} {
-		h.Del(k)
+	for k := range h { // the proxy sends its own, plain JSON body and wants a stream
+		if n := headerName(k); n == "content-encoding" || n == "content-type" || n == "accept" {
+			delete(h, k)
+		}
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "text/event-stream")

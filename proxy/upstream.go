@@ -16,14 +16,58 @@ var hopHeaders = map[string]bool{
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
 }
 
-// requestDrop are client headers the proxy never sends upstream: the
-// client's own credentials (the proxy key), what the proxy sets itself, and
-// what would reveal or confuse the local client.
-var requestDrop = map[string]bool{
-	"Authorization": true, "X-Api-Key": true, "Chatgpt-Account-Id": true, "Host": true,
-	"Content-Length": true, "Accept-Encoding": true, "Cookie": true, "Expect": true,
-	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
-	"X-Real-Ip": true, "Origin": true, "Referer": true,
+// The upstream request is built from an allowlist of the client's headers,
+// never from a denylist: a client could otherwise smuggle an account or a
+// credential upstream in a spelling the proxy did not think of
+// (chatgpt_account_id next to the proxy's own Chatgpt-Account-Id). Names are
+// compared lower-cased with '_' read as '-', so every spelling of a header
+// is judged alike; a header that passes keeps the client's spelling.
+//
+// Kept, because the Codex CLI (codex-rs) or the OpenAI SDKs send them and
+// the backend reads them:
+//
+//   - accept, content-type, content-encoding (the CLI may zstd its body),
+//     user-agent, originator, version
+//   - session_id / session-id, conversation_id, thread-id (conversation
+//     identity the backend uses for caching and routing)
+//   - openai-beta, x-openai-subagent (review/compact turns),
+//     x-client-request-id, idempotency-key
+//   - x-codex-* (turn state, turn metadata, beta features, window id, …)
+//   - x-stainless-* (the OpenAI SDKs' own description of themselves)
+//   - traceparent, tracestate (W3C trace context, no identity)
+//
+// Everything else is dropped, in particular: any spelling of authorization,
+// chatgpt-account-id, x-api-key (the proxy sets its own credentials),
+// openai-organization and openai-project (they name an API account, not a
+// ChatGPT login), cookie, host, content-length, accept-encoding, expect,
+// origin, referer, via, forwarded and x-forwarded-*, x-real-ip, proxy-*,
+// and hop-by-hop headers.
+var forwardedHeaders = map[string]bool{
+	"accept": true, "content-type": true, "content-encoding": true, "user-agent": true,
+	"originator": true, "version": true,
+	"session-id": true, "conversation-id": true, "thread-id": true,
+	"openai-beta": true, "x-openai-subagent": true, "x-client-request-id": true, "idempotency-key": true,
+	"traceparent": true, "tracestate": true,
+}
+
+// forwardedPrefixes are header families kept whole (see forwardedHeaders).
+var forwardedPrefixes = []string{"x-codex-", "x-stainless-"}
+
+// headerName is how the allowlist spells a header name.
+func headerName(k string) string { return strings.ReplaceAll(strings.ToLower(k), "_", "-") }
+
+// forwardable reports whether a client header may go upstream.
+func forwardable(k string) bool {
+	n := headerName(k)
+	if forwardedHeaders[n] {
+		return true
+	}
+	for _, p := range forwardedPrefixes {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // responseDrop are upstream headers that mean nothing to a local client.
@@ -31,15 +75,14 @@ var responseDrop = map[string]bool{
 	"Set-Cookie": true, "Alt-Svc": true, "Strict-Transport-Security": true,
 }
 
-// forwardHeaders copies the client's headers that may go upstream
-// (originator, session_id, version, User-Agent, x-codex-*, OpenAI-Beta, …).
+// forwardHeaders copies the client's headers that may go upstream: the
+// allowlist above, minus what the client's Connection header names.
 func forwardHeaders(in http.Header) http.Header {
 	out := make(http.Header, len(in))
 	for k, v := range in {
-		if requestDrop[k] || hopHeaders[k] {
-			continue
+		if forwardable(k) {
+			out[k] = slices.Clone(v)
 		}
-		out[k] = slices.Clone(v)
 	}
 	dropConnectionListed(out, in)
 	return out
