@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,11 @@ type Pool struct {
 	leases   map[string]int64
 	last     map[string]proxy.Outcome
 	lastSave map[string]time.Time
+	// blocked holds the accounts backing off after a Blocked outcome (a CDN
+	// challenge or block, not a token error), until when. In memory only:
+	// it says nothing about the login or the quota, and a restart may as
+	// well try again.
+	blocked map[string]time.Time
 
 	// OnRotate is called (from a request goroutine) when a request moved
 	// away from a limited account; the notifier coalesces these.
@@ -61,6 +67,7 @@ func NewPool(a *App) *Pool {
 		tokens: map[string]cachedToken{}, sessions: map[string]sessionEntry{},
 		inflight: map[string]int64{}, leases: map[string]int64{},
 		last: map[string]proxy.Outcome{}, lastSave: map[string]time.Time{},
+		blocked: map[string]time.Time{},
 	}
 }
 
@@ -69,10 +76,25 @@ func (p *Pool) Pick(ctx context.Context, r proxy.PickRequest) (proxy.Lease, erro
 	snap := p.app.store.Snapshot()
 	now := p.app.now()
 	var usable []account.Account
-	earliest := time.Time{}
-	limited := 0
+	earliest, blockedUntil := time.Time{}, time.Time{}
+	limited, blocked, blockedStatus := 0, 0, 0
+	p.mu.Lock()
+	backoff := maps.Clone(p.blocked)
+	for id, until := range backoff {
+		if !now.Before(until) {
+			delete(p.blocked, id)
+		}
+	}
+	p.mu.Unlock()
 	for _, a := range snap.Accounts {
 		if r.Exclude[a.ID] {
+			continue
+		}
+		if until := backoff[a.ID]; now.Before(until) && a.Usable(now) {
+			blocked++
+			if blockedUntil.IsZero() || until.Before(blockedUntil) {
+				blockedUntil = until
+			}
 			continue
 		}
 		if !a.Usable(now) {
@@ -92,6 +114,16 @@ func (p *Pool) Pick(ctx context.Context, r proxy.PickRequest) (proxy.Lease, erro
 		choice, ok = account.Choose(strategy, usable, snap.ActiveID, p.turn.Add(1)-1, now)
 	}
 	if !ok {
+		if blocked > 0 {
+			p.mu.Lock()
+			for id := range backoff {
+				if o, ok := p.last[id]; ok && o.Kind == proxy.Blocked {
+					blockedStatus = o.Status
+				}
+			}
+			p.mu.Unlock()
+			return proxy.Lease{}, &proxy.AllBlockedError{RetryAt: blockedUntil, Accounts: blocked, Status: blockedStatus}
+		}
 		if limited > 0 {
 			return proxy.Lease{}, &proxy.AllLimitedError{ResetAt: earliest, Accounts: limited}
 		}
@@ -173,6 +205,17 @@ func (p *Pool) Report(l proxy.Lease, o proxy.Outcome) {
 	p.mu.Lock()
 	p.inflight[l.AccountID]--
 	p.last[l.AccountID] = o
+	newBackoff := false
+	if o.Kind == proxy.Blocked {
+		if o.ResetAt.IsZero() {
+			o.ResetAt = now.Add(proxy.DefaultBlockedBackoff)
+		}
+		// One log line per back-off, however many requests were in flight.
+		newBackoff = !now.Before(p.blocked[l.AccountID])
+		if o.ResetAt.After(p.blocked[l.AccountID]) {
+			p.blocked[l.AccountID] = o.ResetAt
+		}
+	}
 	saveUsage := false
 	if o.Header != nil && now.Sub(p.lastSave[l.AccountID]) >= headerSaveEvery {
 		p.lastSave[l.AccountID] = now
@@ -188,6 +231,12 @@ func (p *Pool) Report(l proxy.Lease, o proxy.Outcome) {
 		}
 	}
 	switch {
+	case o.Kind == proxy.Blocked:
+		if newBackoff {
+			p.log.Warn("the ChatGPT backend refused this account with a 403 that is not a token error (CDN challenge or block); "+
+				"backing off, login kept, no refresh spent",
+				"account", l.Label, "reason", o.Err, "until", o.ResetAt.Format(time.RFC3339))
+		}
 	case o.Kind == proxy.Limited:
 		reset := o.ResetAt
 		if reset.IsZero() {
@@ -218,7 +267,7 @@ func (p *Pool) persist(l proxy.Lease, u *account.Usage, cooldown time.Time) {
 	}
 }
 
-// Refresh implements proxy.Picker: after a 401/403 the stale lease's
+// Refresh implements proxy.Picker: after a token refusal the stale lease's
 // tokens are refreshed once (shared with every other request that saw the
 // same token) and a new lease is returned.
 func (p *Pool) Refresh(ctx context.Context, stale proxy.Lease) (proxy.Lease, error) {
@@ -250,6 +299,9 @@ func (p *Pool) AccountStatus() []proxy.AccountStatus {
 	out := make([]proxy.AccountStatus, 0, len(snap.Accounts))
 	for _, a := range snap.Accounts {
 		st := proxy.AccountStatus{AccountID: a.ID, Label: a.Label(), Leases: p.leases[a.ID], InFlight: p.inflight[a.ID], CooldownUntil: a.CooldownUntil}
+		if until := p.blocked[a.ID]; until.After(st.CooldownUntil) && until.After(p.app.now()) {
+			st.CooldownUntil = until
+		}
 		if o, ok := p.last[a.ID]; ok {
 			st.LastStatus, st.LastOutcome = o.Status, o.Kind.String()
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/quiver-app/quiver/app/codex"
@@ -81,6 +82,7 @@ func (a *App) NewProxy(ctx context.Context, listen string) (*proxy.Server, *Pool
 	pool.OnRotate = a.rotated
 	srv, err := proxy.New(proxy.Config{
 		Listen: listen, Key: key, Upstream: a.ChatGPTBaseURL(), Picker: pool, Logger: a.log,
+		Blocked: blockedRefusal,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("setting up the proxy: %w", err)
@@ -145,4 +147,10 @@ func (a *App) setProxyStatus(p ProxyStatus) {
 	a.proxy = p
 	a.mu.Unlock()
 	a.publish()
+}
+
+// blockedRefusal tells the proxy which 401/403 answers are not about the
+// account's token (a CDN challenge, a block): those spend no refresh.
+func blockedRefusal(status int, header http.Header, body []byte) bool {
+	return codex.ClassifyRefusal(status, header, body) == codex.Blocked
 }

@@ -89,6 +89,9 @@ type failover struct {
 	serverRetries int
 	limited       int
 	earliestReset time.Time
+	blocked       int       // accounts refused by a CDN challenge or block
+	blockedUntil  time.Time // the earliest end of their back-offs
+	blockedStatus int       // the upstream status that refused them
 	last          *buffered // the last upstream failure, to pass through
 	lastErr       error     // the last connection error
 	status        int       // what the client got, for the log
@@ -118,6 +121,20 @@ func (f *failover) unauthorized(l Lease, b *buffered) step {
 		return stepRefresh
 	}
 	f.tried[l.AccountID] = true
+	return stepNext
+}
+
+// blockedAccount notes an account the upstream refused for a reason other
+// than its token: it is not tried again for this request and nothing is
+// refreshed.
+func (f *failover) blockedAccount(l Lease, until time.Time, b *buffered) step {
+	f.tried[l.AccountID] = true
+	f.blocked++
+	f.blockedStatus = b.status
+	if f.blockedUntil.IsZero() || until.Before(f.blockedUntil) {
+		f.blockedUntil = until
+	}
+	f.last = b
 	return stepNext
 }
 
@@ -236,6 +253,12 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, c *call, sk
 			o.Kind, o.ResetAt = Limited, limitReset(time.Now(), resp.Header, bodyError(b.body))
 			report(o)
 			return fo.limitedUntil(lease, o.ResetAt, b)
+		case (status == http.StatusUnauthorized || status == http.StatusForbidden) &&
+			s.cfg.Blocked != nil && s.cfg.Blocked(status, resp.Header, b.body):
+			now := time.Now()
+			o.Kind, o.ResetAt, o.Err = Blocked, s.blockedBackoff(now, resp.Header), errors.New(refusalReason(status, resp.Header, b.body))
+			report(o)
+			return fo.blockedAccount(lease, o.ResetAt, blockedAnswer(status, b.header, o.ResetAt, now))
 		case status == http.StatusUnauthorized || status == http.StatusForbidden:
 			o.Kind = Unauthorized
 			report(o)
@@ -311,6 +334,22 @@ func (s *Server) giveUp(w http.ResponseWriter, r *http.Request, fo *failover, pi
 	switch {
 	case r.Context().Err() != nil:
 		fo.status = 499 // the client left; nothing to answer
+	case errors.As(pickErr, new(*AllBlockedError)) || (pickErr != nil && fo.blocked > 0):
+		status, retryAt := fo.blockedStatus, fo.blockedUntil
+		var ab *AllBlockedError
+		if errors.As(pickErr, &ab) {
+			if status == 0 {
+				status = ab.Status
+			}
+			if retryAt.IsZero() || (!ab.RetryAt.IsZero() && ab.RetryAt.Before(retryAt)) {
+				retryAt = ab.RetryAt
+			}
+		}
+		if status == 0 {
+			status = http.StatusForbidden
+		}
+		fo.status = status
+		writeBuffered(w, blockedAnswer(status, nil, retryAt, now))
 	case errors.As(pickErr, &all):
 		reset := all.ResetAt
 		if reset.IsZero() || (!fo.earliestReset.IsZero() && fo.earliestReset.Before(reset)) {

@@ -53,15 +53,20 @@ type OutcomeKind int
 const (
 	Success      OutcomeKind = iota + 1 // upstream answered; the account works
 	Limited                             // usage limit reached until Outcome.ResetAt
-	Unauthorized                        // 401/403: the tokens need a refresh or a new login
+	Unauthorized                        // 401, or a 403 naming a token error: the tokens need a refresh or a new login
 	Failed                              // 5xx, 402, broken connection or stream
 	Rejected                            // upstream refused the request itself (other 4xx); says nothing about the account
 	Canceled                            // the client went away first; says nothing about the account
+	// Blocked: a 403 that is not about the token (a CDN challenge, a
+	// block): transient. Rest the account until Outcome.ResetAt (a short
+	// back-off, minutes, not a usage-limit cooldown); keep its login and
+	// spend no refresh token.
+	Blocked
 )
 
 var outcomeNames = map[OutcomeKind]string{
 	Success: "success", Limited: "limited", Unauthorized: "unauthorized",
-	Failed: "failed", Rejected: "rejected", Canceled: "canceled",
+	Failed: "failed", Rejected: "rejected", Canceled: "canceled", Blocked: "blocked",
 }
 
 func (k OutcomeKind) String() string {
@@ -96,12 +101,14 @@ type Outcome struct {
 type Picker interface {
 	// Pick returns an account for one attempt. It returns an error matching
 	// ErrAllLimited (an *AllLimitedError carrying the earliest reset) when
-	// every account is cooling down, and ErrNoAccounts when none is usable.
+	// every account is cooling down, ErrAllBlocked (an *AllBlockedError)
+	// when every account that is not cooling down is backing off after a
+	// Blocked outcome, and ErrNoAccounts when none is usable.
 	Pick(ctx context.Context, r PickRequest) (Lease, error)
 	// Report tells how an attempt with lease went. It must not block long:
 	// it runs on the request's goroutine after the answer was delivered.
 	Report(lease Lease, o Outcome)
-	// Refresh renews the tokens of a lease that upstream refused (401/403)
+	// Refresh renews the tokens of a lease whose token upstream refused
 	// and returns a new lease on the same account. The stale lease tells
 	// the app which token failed, so concurrent requests that saw the same
 	// token share one refresh. The app serializes refreshes of one account.
@@ -130,6 +137,7 @@ type AccountStatus struct {
 var (
 	ErrNoAccounts  = errors.New("no usable account")
 	ErrAllLimited  = errors.New("every account reached its usage limit")
+	ErrAllBlocked  = errors.New("the upstream refuses every account for now (CDN challenge or block)")
 	ErrNoRefresher = errors.New("this picker cannot refresh tokens")
 )
 
@@ -146,3 +154,19 @@ func (e *AllLimitedError) Error() string {
 
 // Is makes errors.Is(err, ErrAllLimited) true.
 func (e *AllLimitedError) Is(target error) bool { return target == ErrAllLimited }
+
+// AllBlockedError is returned by Pick when every account that is not
+// cooling down is backing off after a Blocked outcome.
+type AllBlockedError struct {
+	RetryAt  time.Time // the earliest end of a back-off
+	Accounts int       // how many accounts are backing off
+	Status   int       // the upstream status that blocked them (403 when unknown)
+}
+
+func (e *AllBlockedError) Error() string {
+	return fmt.Sprintf("the upstream refuses all %d accounts for now (CDN challenge or block); the first is tried again at %s",
+		e.Accounts, e.RetryAt.UTC().Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrAllBlocked) true.
+func (e *AllBlockedError) Is(target error) bool { return target == ErrAllBlocked }

@@ -30,6 +30,13 @@ const (
 	DefaultHoldWait   = 2 * time.Second
 )
 
+// Back-off after a Blocked answer: the default, and the cap on a
+// Retry-After that asks for more.
+const (
+	DefaultBlockedBackoff = time.Minute
+	maxBlockedBackoff     = 15 * time.Minute
+)
+
 // shutdownGrace is how long ListenAndServe lets running requests finish.
 const shutdownGrace = 5 * time.Second
 
@@ -44,6 +51,17 @@ type Config struct {
 	Transport http.RoundTripper // upstream transport; a tuned http.Transport when nil
 	Models    []string          // served by /v1/models; DefaultModels when empty
 	Holdback  Holdback          // zero fields take the defaults
+
+	// Blocked judges a 401/403 answer (status, headers, at most 1 MiB of
+	// body): true means the refusal is not about the account's token (a
+	// CDN challenge, a block, a 403 without a token error), so the proxy
+	// spends no refresh on it, fails over and reports Blocked. The app sets
+	// it to codex.ClassifyRefusal(...) == codex.Blocked. nil treats every
+	// 401/403 as a token refusal.
+	Blocked func(status int, header http.Header, body []byte) bool
+	// BlockedBackoff is how long a Blocked account rests when the answer
+	// carries no Retry-After; DefaultBlockedBackoff when 0.
+	BlockedBackoff time.Duration
 }
 
 // Holdback bounds how much of a stream is held back before it is committed
@@ -104,6 +122,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if len(cfg.Models) == 0 {
 		cfg.Models = DefaultModels()
+	}
+	if cfg.BlockedBackoff <= 0 {
+		cfg.BlockedBackoff = DefaultBlockedBackoff
 	}
 	if cfg.Holdback.Events <= 0 {
 		cfg.Holdback.Events = DefaultHoldEvents

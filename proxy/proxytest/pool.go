@@ -13,14 +13,17 @@ import (
 )
 
 // defaultCooldown rests an account whose Limited outcome came without a
-// reset time.
-const defaultCooldown = 5 * time.Minute
+// reset time; defaultBackoff one whose Blocked outcome came without one.
+const (
+	defaultCooldown = 5 * time.Minute
+	defaultBackoff  = time.Minute
+)
 
 // maxSessions bounds the session → account memory.
 const maxSessions = 4096
 
 // StaticPool round-robins over a fixed set of leases, skips accounts in
-// cooldown, keeps conversations (session keys) and turn states on their
+// cooldown or backing off after a Blocked outcome, keeps conversations (session keys) and turn states on their
 // account while it is usable, and records every report. Safe for concurrent
 // use.
 type StaticPool struct {
@@ -36,6 +39,7 @@ type StaticPool struct {
 type poolAccount struct {
 	lease    proxy.Lease
 	cooldown time.Time
+	blocked  time.Time // backing off after a Blocked outcome until then
 	leases   int64
 	inFlight int64
 	last     proxy.Outcome
@@ -85,7 +89,7 @@ func (p *StaticPool) Pick(ctx context.Context, r proxy.PickRequest) (proxy.Lease
 	}
 	now := time.Now()
 	usable := func(a *poolAccount) bool {
-		return a != nil && !r.Exclude[a.lease.AccountID] && !a.cooldown.After(now)
+		return a != nil && !r.Exclude[a.lease.AccountID] && !a.cooldown.After(now) && !a.blocked.After(now)
 	}
 	var chosen *poolAccount
 	if a := p.find(r.TurnAccount); usable(a) {
@@ -117,18 +121,31 @@ func (p *StaticPool) Pick(ctx context.Context, r proxy.PickRequest) (proxy.Lease
 	return chosen.lease, nil
 }
 
-// unavailable tells apart "all limited" from "nothing usable".
+// unavailable tells apart "all backing off after a block", "all limited"
+// and "nothing usable".
 func (p *StaticPool) unavailable(now time.Time) error {
-	var earliest time.Time
+	var limitedUntil, blockedUntil time.Time
+	limited, blocked := 0, 0
 	for _, a := range p.accounts {
-		if !a.cooldown.After(now) {
+		switch {
+		case a.cooldown.After(now):
+			limited++
+			if limitedUntil.IsZero() || a.cooldown.Before(limitedUntil) {
+				limitedUntil = a.cooldown
+			}
+		case a.blocked.After(now):
+			blocked++
+			if blockedUntil.IsZero() || a.blocked.Before(blockedUntil) {
+				blockedUntil = a.blocked
+			}
+		default:
 			return proxy.ErrNoAccounts
 		}
-		if earliest.IsZero() || a.cooldown.Before(earliest) {
-			earliest = a.cooldown
-		}
 	}
-	return &proxy.AllLimitedError{ResetAt: earliest, Accounts: len(p.accounts)}
+	if blocked > 0 {
+		return &proxy.AllBlockedError{RetryAt: blockedUntil, Accounts: blocked}
+	}
+	return &proxy.AllLimitedError{ResetAt: limitedUntil, Accounts: limited}
 }
 
 // Report implements proxy.Picker.
@@ -143,10 +160,16 @@ func (p *StaticPool) Report(l proxy.Lease, o proxy.Outcome) {
 	}
 	a.inFlight--
 	a.last = o
-	if o.Kind == proxy.Limited {
+	switch o.Kind {
+	case proxy.Limited:
 		a.cooldown = o.ResetAt
 		if a.cooldown.IsZero() {
 			a.cooldown = time.Now().Add(defaultCooldown)
+		}
+	case proxy.Blocked:
+		a.blocked = o.ResetAt
+		if a.blocked.IsZero() {
+			a.blocked = time.Now().Add(defaultBackoff)
 		}
 	}
 }
