@@ -233,7 +233,7 @@ func chatToolChoice(raw json.RawMessage) any {
 
 // handleChat serves /v1/chat/completions by way of the Responses backend.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, s.cfg.MaxBody)
+	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}

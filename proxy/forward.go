@@ -29,7 +29,12 @@ type call struct {
 	sessionKey  string      // conversation affinity
 	turnState   string      // the request's x-codex-turn-state
 	turnAccount string      // the account that issued turnState, when known
+	wantsStream bool        // a Responses request: a 2xx answer must be an event stream
 }
+
+// errNotAStream is a 2xx answer to a Responses request that is not an
+// event stream.
+var errNotAStream = errors.New("the ChatGPT backend answered without an event stream")
 
 // sink delivers an upstream Responses stream to the client in the shape it
 // asked for: passed through, translated to chat completion chunks, or
@@ -222,22 +227,34 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, c *call, sk
 		s.log.Debug("upstream attempt", "route", c.route, "account", lease, "outcome", o.Kind,
 			"status", o.Status, "latency", o.Latency)
 	}
-	req, err := s.newUpstreamRequest(ctx, c, lease)
+	// The attempt's own context lets the watchdog cut a silent upstream;
+	// ctx (the client's) still tells a client that left.
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wd := newWatchdog(s.cfg.UpstreamIdle, cancel)
+	defer wd.disarm()
+	req, err := s.newUpstreamRequest(actx, c, lease)
 	if err != nil {
 		report(Outcome{Kind: Failed, Err: err})
 		fo.lastErr = err
 		return stepGiveUp
 	}
+	wd.arm()
 	resp, err := s.transport.RoundTrip(req)
+	wd.disarm()
 	if err != nil {
 		if ctx.Err() != nil {
 			report(Outcome{Kind: Canceled, Err: ctx.Err()})
 			return stepDone
 		}
+		if wd.stalled() {
+			err = wd.err()
+		}
 		report(Outcome{Kind: Failed, Err: err})
 		fo.lastErr = err
 		return fo.serverFailure(lease)
 	}
+	resp.Body = wd.body(resp.Body)
 	s.turns.remember(resp.Header.Get("X-Codex-Turn-State"), lease.AccountID, time.Now())
 	status := resp.StatusCode
 	if status == http.StatusTooManyRequests || status == http.StatusUnauthorized ||
@@ -275,6 +292,19 @@ func (s *Server) attempt(ctx context.Context, w http.ResponseWriter, c *call, sk
 			fo.last = b
 			return fo.serverFailure(lease)
 		}
+	}
+	if status/100 == 2 && c.wantsStream && !isEventStream(resp.Header) {
+		// A 2xx that is not the event stream asked for (garbage, a CDN's
+		// page): nothing a client can use, so another account gets a go.
+		b, err := readBuffered(resp)
+		if err != nil && ctx.Err() != nil {
+			report(Outcome{Kind: Canceled, Status: status, Err: ctx.Err()})
+			return stepDone
+		}
+		err = fmt.Errorf("%w (HTTP %d, %s)", errNotAStream, status, orDefault(b.header.Get("Content-Type"), "no content type"))
+		report(Outcome{Kind: Failed, Status: status, Header: resp.Header, Err: err})
+		fo.lastErr = err
+		return fo.serverFailure(lease)
 	}
 	fo.status = status
 	if status/100 == 2 && isEventStream(resp.Header) {
@@ -363,6 +393,12 @@ func (s *Server) giveUp(w http.ResponseWriter, r *http.Request, fo *failover, pi
 	case fo.last != nil:
 		fo.status = fo.last.status
 		writeBuffered(w, fo.last)
+	case fo.lastErr != nil && errors.Is(fo.lastErr, errUpstreamStalled):
+		fo.status = http.StatusGatewayTimeout
+		writeError(w, http.StatusGatewayTimeout, "upstream_timeout", fo.lastErr.Error())
+	case fo.lastErr != nil && (errors.Is(fo.lastErr, errStreamEmpty) || errors.Is(fo.lastErr, errNotAStream)):
+		fo.status = http.StatusBadGateway
+		writeError(w, http.StatusBadGateway, "upstream_error", fo.lastErr.Error())
 	case fo.lastErr != nil:
 		fo.status = http.StatusBadGateway
 		writeError(w, http.StatusBadGateway, "upstream_unreachable", "the ChatGPT backend could not be reached: "+fo.lastErr.Error())
@@ -375,7 +411,22 @@ func (s *Server) giveUp(w http.ResponseWriter, r *http.Request, fo *failover, pi
 	}
 }
 
+// writeBuffered passes an upstream failure on. A body that is not JSON (a
+// CDN's or a proxy's HTML page, nothing at all) becomes a JSON error that
+// says so: clients parse errors, not pages.
 func writeBuffered(w http.ResponseWriter, b *buffered) {
+	if !json.Valid(b.body) {
+		copyCodexHeaders(w.Header(), b.header)
+		if ra := b.header.Get("Retry-After"); ra != "" {
+			w.Header().Set("Retry-After", ra)
+		}
+		what := "without a body"
+		if len(b.body) > 0 {
+			what = "with a " + orDefault(b.header.Get("Content-Type"), "non-JSON") + " page"
+		}
+		writeError(w, b.status, "upstream_error", fmt.Sprintf("the ChatGPT backend answered %d %s", b.status, what))
+		return
+	}
 	copyResponseHeaders(w.Header(), b.header, false)
 	w.Header().Set("Content-Length", fmt.Sprint(len(b.body)))
 	w.WriteHeader(b.status)

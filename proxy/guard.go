@@ -4,15 +4,20 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 )
 
 // guard enforces the rules every request meets before any route sees it:
-// a loopback Host (against DNS rebinding), no CORS preflights, the proxy key
-// (except on /healthz) and the body size limit.
+// a loopback Host (against DNS rebinding), no CORS preflights, no Origin
+// header (no browser has a reason to call the proxy, and a page must not
+// use a key it learned), the proxy key (except on /healthz) and the body
+// size limit.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -24,6 +29,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}
 		if r.Method == http.MethodOptions {
 			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "cross-origin requests are not allowed")
+			return
+		}
+		if _, ok := r.Header["Origin"]; ok {
+			writeError(w, http.StatusForbidden, "forbidden_origin", "the proxy does not answer browsers: requests with an Origin header are refused")
 			return
 		}
 		if r.URL.Path != "/healthz" && !s.authorized(r) {
@@ -74,15 +83,28 @@ func loopbackHost(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// readBody reads the whole request body, answering 413 or 400 itself when
-// it cannot.
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, bool) {
+// readBody reads the whole request body within Config.BodyTimeout,
+// answering 413, 408 or 400 itself when it cannot. The deadline is on the
+// connection's reads and is lifted once the body is in, so a long answer
+// streamed back afterwards is not cut.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) == nil
 	body, err := io.ReadAll(r.Body)
+	if deadline {
+		rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeTooLarge(w, max)
-		} else {
+		switch {
+		case errors.As(err, &tooLarge):
+			writeTooLarge(w, s.cfg.MaxBody)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			s.log.Warn("a client took too long to send its request body", "route", r.URL.Path, "limit", s.cfg.BodyTimeout)
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusRequestTimeout, "request_timeout",
+				fmt.Sprintf("the request body did not arrive within %s", s.cfg.BodyTimeout))
+		default:
 			writeError(w, http.StatusBadRequest, "invalid_request_error", "reading the request body failed")
 		}
 		return nil, false

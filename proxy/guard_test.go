@@ -44,6 +44,10 @@ func TestGuard(t *testing.T) {
 		{name: "host rebinding with key", path: "/v1/models", host: "attacker.test", want: 403},
 		{name: "host lan address", path: "/v1/models", host: "192.168.1.2:8799", want: 403},
 		{name: "preflight", method: "OPTIONS", path: "/v1/chat/completions", header: []string{"Origin", "https://evil.example", "Access-Control-Request-Method", "POST"}, want: 405},
+		{name: "origin with key", path: "/v1/models", header: []string{"Origin", "https://evil.example"}, want: 403},
+		{name: "origin null", method: "POST", path: "/backend-api/codex/responses", body: codexBody, header: []string{"Origin", "null"}, want: 403},
+		{name: "origin localhost", method: "POST", path: "/v1/chat/completions", body: "{}", header: []string{"Origin", "http://localhost:3000"}, want: 403},
+		{name: "origin on healthz", path: "/healthz", header: []string{"Origin", "https://evil.example"}, want: 403},
 		{name: "body over limit", method: "POST", path: "/v1/responses", body: big, want: 413},
 		{name: "chunked body over limit", method: "POST", path: "/v1/chat/completions", body: big, chunk: true, want: 413},
 		{name: "unknown route", path: "/v2/nothing", want: 404},
@@ -86,6 +90,9 @@ func TestGuard(t *testing.T) {
 				t.Error("answer contains the proxy key")
 			}
 		})
+	}
+	if n := len(e.backend.Requests()); n != 0 {
+		t.Errorf("refused requests reached upstream: %d", n)
 	}
 }
 

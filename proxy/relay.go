@@ -86,7 +86,8 @@ func (s *Server) relay(ctx context.Context, resp *http.Response, sk sink, hp hol
 		rd        = newSSEReader(resp.Body)
 		usage     *TokenUsage
 		streamErr *upstreamErr
-		isCommit  bool // relay has seen the commit
+		respID    string // from response.created, for a stall's error event
+		isCommit  bool   // relay has seen the commit
 	)
 	outcome := func(kind OutcomeKind, err error) Outcome {
 		return Outcome{Kind: kind, Status: resp.StatusCode, Header: resp.Header, Usage: usage, Err: err}
@@ -101,18 +102,21 @@ func (s *Server) relay(ctx context.Context, resp *http.Response, sk sink, hp hol
 			clean := errors.Is(err, io.EOF)
 			if !isCommit {
 				h.mu.Lock()
-				if h.state == holding && !clean {
+				if h.state == holding {
+					// Nothing reached the client: a broken or stalled stream,
+					// or one that ended before any output, terminal or error
+					// event (garbage), fails over like any other error.
 					h.state = abandoned
 					h.mu.Unlock()
 					if ctx.Err() != nil {
 						return clientGone(ctx.Err())
 					}
+					if clean {
+						err = errStreamEmpty
+					}
 					report(outcome(Failed, fmt.Errorf("reading upstream stream: %w", err)))
 					fo.lastErr = err
 					return fo.serverFailure(lease)
-				}
-				if h.state == holding {
-					h.commitLocked()
 				}
 				werr := h.err
 				h.mu.Unlock()
@@ -125,6 +129,16 @@ func (s *Server) relay(ctx context.Context, resp *http.Response, sk sink, hp hol
 				if ctx.Err() != nil {
 					return clientGone(ctx.Err())
 				}
+				if errors.Is(err, errUpstreamStalled) {
+					// The client has part of the answer: end its stream
+					// cleanly with an error event it understands.
+					report(outcome(Failed, err))
+					ev := stalledEvent(respID, err)
+					if sk.event(&ev) != nil || sk.end(nil) != nil {
+						return stepAbort
+					}
+					return stepDone
+				}
 				report(outcome(Failed, fmt.Errorf("upstream stream broke: %w", err)))
 				sk.end(err)
 				return stepAbort
@@ -136,6 +150,11 @@ func (s *Server) relay(ctx context.Context, resp *http.Response, sk sink, hp hol
 			return stepDone
 		}
 
+		if ev.name == evCreated && respID == "" {
+			if e, ok := decodeEvent(ev.data); ok && e.Response != nil {
+				respID = e.Response.ID
+			}
+		}
 		if isTerminalEvent(ev.name) {
 			if e, ok := decodeEvent(ev.data); ok && e.Response != nil {
 				usage = e.Response.Usage.tokenUsage()
@@ -222,4 +241,23 @@ func finalOutcome(o Outcome, streamErr *upstreamErr) Outcome {
 		o.Kind = Rejected
 	}
 	return o
+}
+
+// errStreamEmpty is a 2xx event stream that ended before any output,
+// terminal or error event: nothing a client could use.
+var errStreamEmpty = errors.New("the ChatGPT backend's stream ended before the response started")
+
+// stalledEvent is the response.failed event that ends a client's stream
+// when the upstream stalled after part of the answer was delivered. Its
+// code is not one the Codex CLI treats as final, so the CLI may retry.
+func stalledEvent(respID string, err error) sseEvent {
+	data := mustJSON(map[string]any{
+		"type": evFailed,
+		"response": map[string]any{
+			"id": respID, "object": "response", "status": "failed",
+			"error": apiErrorBody{Type: "server_error", Code: "upstream_stalled", Message: err.Error() + "; the answer is incomplete"},
+		},
+	})
+	raw := append(append([]byte("event: "+evFailed+"\ndata: "), data...), "\n\n"...)
+	return sseEvent{raw: raw, name: evFailed, data: data}
 }

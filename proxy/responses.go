@@ -100,7 +100,7 @@ func mustJSON(v any) json.RawMessage {
 
 // handleResponses serves the OpenAI-compatible Responses endpoint.
 func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, s.cfg.MaxBody)
+	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
@@ -142,7 +142,7 @@ func (s *Server) v1Call(route string, r *http.Request, body []byte, cacheKey str
 	if key != "" && h.Get("Session_id") == "" {
 		h.Set("Session_id", key)
 	}
-	return &call{route: route, method: http.MethodPost, target: "/codex/responses", header: h, body: body, sessionKey: key}
+	return &call{route: route, method: http.MethodPost, target: "/codex/responses", header: h, body: body, sessionKey: key, wantsStream: true}
 }
 
 // responseCollector gathers a stream into the final response object for a

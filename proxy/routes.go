@@ -32,7 +32,7 @@ func (s *Server) handleCodex(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "path must not contain ..")
 		return
 	}
-	body, ok := readBody(w, r, s.cfg.MaxBody)
+	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
@@ -45,6 +45,8 @@ func (s *Server) handleCodex(w http.ResponseWriter, r *http.Request) {
 		header:     forwardHeaders(r.Header),
 		sessionKey: sessionKey(r.Header, body),
 		turnState:  r.Header.Get("X-Codex-Turn-State"),
+		// The Codex CLI's turns; not /responses/compact, which answers JSON.
+		wantsStream: r.Method == http.MethodPost && r.URL.Path == "/backend-api/codex/responses",
 	}
 	c.turnAccount = s.turns.lookup(c.turnState, time.Now())
 	s.forward(w, r, c, newPassSink(w), s.streamPolicy())

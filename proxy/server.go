@@ -30,6 +30,13 @@ const (
 	DefaultHoldWait   = 2 * time.Second
 )
 
+// Defaults for the proxy's timeouts.
+const (
+	DefaultBodyTimeout  = 30 * time.Second
+	DefaultUpstreamIdle = 2 * time.Minute
+	headerTimeout       = 10 * time.Second // for a client to send its request headers
+)
+
 // Back-off after a Blocked answer: the default, and the cap on a
 // Retry-After that asks for more.
 const (
@@ -59,6 +66,15 @@ type Config struct {
 	// it to codex.ClassifyRefusal(...) == codex.Blocked. nil treats every
 	// 401/403 as a token refusal.
 	Blocked func(status int, header http.Header, body []byte) bool
+	// BodyTimeout bounds the time a client may take to send its request
+	// body; DefaultBodyTimeout when 0. (Headers get 10 s.)
+	BodyTimeout time.Duration
+	// UpstreamIdle is how long the upstream may send nothing, while the
+	// proxy waits for its headers or for the next bytes of its answer;
+	// DefaultUpstreamIdle when 0. A stall before anything reached the
+	// client fails over like any other error; after that, the client's
+	// stream ends with an error event.
+	UpstreamIdle time.Duration
 	// BlockedBackoff is how long a Blocked account rests when the answer
 	// carries no Retry-After; DefaultBlockedBackoff when 0.
 	BlockedBackoff time.Duration
@@ -122,6 +138,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if len(cfg.Models) == 0 {
 		cfg.Models = DefaultModels()
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.UpstreamIdle <= 0 {
+		cfg.UpstreamIdle = DefaultUpstreamIdle
 	}
 	if cfg.BlockedBackoff <= 0 {
 		cfg.BlockedBackoff = DefaultBlockedBackoff
@@ -210,7 +232,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout, // bodies: readBody's deadline; no ReadTimeout, it would cut long streams
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

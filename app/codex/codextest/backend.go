@@ -76,12 +76,13 @@ type Script struct {
 
 	// Hostile answers, sent without x-codex headers (a CDN or a broken
 	// server in front of the backend answers them, not the backend).
-	Challenge         bool // 403 "Just a moment..." HTML page with cf-mitigated: challenge
-	HTML              bool // with Status: the body is an HTML error page (a CDN's 5xx)
-	Bare              bool // with Status: no body and no rate-limit headers (a 429 that says nothing)
-	GarbageJSON       bool // 200 application/json whose body is not JSON
-	GarbageSSE        bool // 200 text/event-stream whose bytes are no Responses events
-	StallAfterHeaders bool // 200 text/event-stream headers, then nothing until the client goes away
+	Challenge          bool // 403 "Just a moment..." HTML page with cf-mitigated: challenge
+	HTML               bool // with Status: the body is an HTML error page (a CDN's 5xx)
+	Bare               bool // with Status: no body and no rate-limit headers (a 429 that says nothing)
+	GarbageJSON        bool // 200 application/json whose body is not JSON
+	GarbageSSE         bool // 200 text/event-stream whose bytes are no Responses events
+	StallAfterHeaders  bool // 200 text/event-stream headers, then nothing until the client goes away
+	StallBeforeHeaders bool // no answer at all until the client goes away
 	// (Hang with FailAfter stalls in the middle of a stream.)
 }
 

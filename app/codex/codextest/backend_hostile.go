@@ -16,7 +16,7 @@ const ChallengePage = `<!DOCTYPE html><html lang="en-US"><head><title>Just a mom
 // hostile reports whether a script answers in one of the ways a real
 // upstream misbehaves, before the backend looks at the request's body.
 func (s Script) hostile() bool {
-	return s.Challenge || s.HTML || s.Bare || s.GarbageJSON || s.GarbageSSE || s.StallAfterHeaders
+	return s.Challenge || s.HTML || s.Bare || s.GarbageJSON || s.GarbageSSE || s.StallAfterHeaders || s.StallBeforeHeaders
 }
 
 // nextHostile takes accountID's next script when it is a hostile one, and
@@ -62,6 +62,9 @@ func (b *Backend) hostile(w http.ResponseWriter, r *http.Request, s Script) {
 		h.Set("Content-Type", "text/event-stream")
 		w.WriteHeader(http.StatusOK)
 		fmt.Fprint(w, "<html>not an event stream</html>\n\x00\xff\xfe\n\ndata: {\"type\":\n\n: comment\n\n")
+	case s.StallBeforeHeaders:
+		<-r.Context().Done()
+		b.noteCanceled()
 	case s.StallAfterHeaders:
 		h.Set("Content-Type", "text/event-stream")
 		w.WriteHeader(http.StatusOK)
