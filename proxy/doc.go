@@ -20,10 +20,21 @@
 // Every request needs the proxy key (Authorization: Bearer or x-api-key,
 // compared in constant time) except /healthz; a Host header that is not
 // localhost, 127.0.0.0/8 or [::1] gets 403 (DNS rebinding); CORS preflights
-// are refused and no CORS header is ever sent; bodies over Config.MaxBody
-// get 413. The client's credentials never go upstream, and neither tokens
-// nor the key are logged: log lines carry account ids and labels, statuses
-// and latencies.
+// are refused, any request with an Origin header gets 403 (no browser has a
+// reason to call the proxy) and no CORS header is ever sent; bodies over
+// Config.MaxBody get 413. Request headers must arrive within 10 s and the
+// body within Config.BodyTimeout (408 after that; the deadline is lifted
+// once the body is in, so long answers are not cut).
+//
+// The upstream request is built from an allowlist of the client's headers
+// (upstream.go lists it and why): what the Codex CLI and the OpenAI SDKs
+// send (originator, version, User-Agent, session_id, OpenAI-Beta, x-codex-*,
+// x-stainless-*, …). Names are compared lower-cased with '_' read as '-', so
+// no spelling of Authorization, chatgpt-account-id, Cookie, X-Forwarded-*,
+// OpenAI-Organization or the proxy key gets through; the proxy sets the
+// account's own Authorization and chatgpt-account-id. Neither tokens nor
+// the key are logged: log lines carry account ids and labels, statuses and
+// latencies.
 //
 // # Why a hand-rolled forwarder
 //
@@ -48,19 +59,37 @@
 //   - 429 / usage_limit_reached: Limited, with the reset from the body
 //     (resets_at, resets_in_seconds), Retry-After or the x-codex-*-reset-*
 //     headers (5 minutes when none); the request moves to the next account.
-//   - 401/403: the Picker refreshes the account once and the request is
-//     replayed on it; a second failure moves to the next account.
-//   - 5xx, broken connections and in-stream overload errors: one retry on
-//     another account, then the error passes through.
+//   - 401, or a 403 whose JSON names a token error: the Picker refreshes the
+//     account once and the request is replayed on it; a second failure
+//     moves to the next account.
+//   - Any other 403 (a CDN challenge with cf-mitigated, an HTML page, a
+//     region block, no body), as judged by Config.Blocked: Blocked. No
+//     refresh is spent and the login is kept; the account rests briefly
+//     (Retry-After up to 15 minutes, else Config.BlockedBackoff, 1 minute)
+//     and the request moves to the next account. When every account is
+//     blocked the client gets the upstream's status with a JSON
+//     upstream_blocked error and Retry-After, never the HTML page and never
+//     a usage limit.
+//   - 5xx (an HTML page included), broken connections, in-stream overload
+//     errors, a 2xx to a Responses request that is not an event stream
+//     (garbage), a stream that ends before any output, terminal or error
+//     event, and an upstream silent for Config.UpstreamIdle (2 minutes,
+//     waiting for headers or between bytes; only while the proxy waits on
+//     upstream, so a slow client does not count): one retry on another
+//     account, then the error passes through, as JSON (504 upstream_timeout
+//     for a stall).
 //   - Every account limited: a 429 in the backend's own usage_limit_reached
-//     shape with the pool's earliest reset and Retry-After, so the Codex CLI
-//     stops and tells the user when to retry. No account: 503.
+//     shape with the pool's earliest reset and Retry-After (5 minutes when
+//     the 429 said nothing), so the Codex CLI stops and tells the user when
+//     to retry. No account: 503.
 //
 // Streams are held back until the first output delta, at most
 // Holdback.Events events, Holdback.Bytes bytes or Holdback.Wait, so that an
 // error event (server_is_overloaded, usage_limit_reached) in an HTTP 200
 // stream still fails over invisibly; after that, events pass straight
-// through. Requests of one conversation carry a session key to the Picker;
+// through. A stream that stalls after that ends with a response.failed
+// event (code upstream_stalled) and a clean end, not a hanging client.
+// Requests of one conversation carry a session key to the Picker;
 // a request with x-codex-turn-state is pinned to the account that issued it
 // (remembered from response headers, bounded and expiring).
 //
