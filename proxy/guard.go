@@ -85,8 +85,8 @@ func loopbackHost(hostport string) bool {
 
 // readBody reads the whole request body within Config.BodyTimeout,
 // answering 413, 408 or 400 itself when it cannot. The deadline is on the
-// connection's reads and is lifted once the body is in, so a long answer
-// streamed back afterwards is not cut.
+// connection's reads and is lifted once the body is in (net/http does so
+// too), so a long answer streamed back afterwards is not cut.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) == nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/quiver-app/quiver/app/codex/codextest"
 	"github.com/quiver-app/quiver/proxy"
+	"github.com/quiver-app/quiver/proxy/proxytest"
 )
 
 // stallAfter makes the proxy give up on a silent upstream quickly.
@@ -43,7 +44,7 @@ func TestHostileAnswersFailOverInvisibly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, 2, stallAfter(300*time.Millisecond))
+			e := newEnv(t, 2, stallAfter(500*time.Millisecond))
 			e.backend.Next("acct-a", tt.script)
 			resp, body := e.codex()
 			if resp.StatusCode != 200 || streamText(t, body) != "Hello from acct-b" {
@@ -85,7 +86,7 @@ func TestHostileAnswersOnEveryAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, 2, stallAfter(300*time.Millisecond))
+			e := newEnv(t, 2, stallAfter(500*time.Millisecond))
 			e.backend.Next("acct-a", tt.script)
 			e.backend.Next("acct-b", tt.script)
 			resp, body := e.codex()
@@ -113,7 +114,7 @@ func TestStallAfterOutputEndsWithErrorEvent(t *testing.T) {
 	} {
 		t.Run(route.path, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, 2, stallAfter(300*time.Millisecond))
+			e := newEnv(t, 2, stallAfter(500*time.Millisecond))
 			e.backend.Next("acct-a", codextest.Script{Hang: true, FailAfter: 1})
 			resp, err := e.client.Do(e.request(context.Background(), http.MethodPost, route.path, route.body))
 			if err != nil {
@@ -142,19 +143,26 @@ func TestStallAfterOutputEndsWithErrorEvent(t *testing.T) {
 
 // TestSlowClientIsNotAStall: a client that reads slowly holds the proxy
 // up, not the upstream; the idle clock runs only while the proxy waits on
-// upstream.
+// upstream. The answer is larger than the socket buffers, so the proxy
+// blocks writing to the client for longer than the idle time.
 func TestSlowClientIsNotAStall(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, 1, stallAfter(200*time.Millisecond))
+	e := newEnv(t, 1, stallAfter(time.Second))
+	chunk := strings.Repeat("x", 64<<10)
+	deltas := make([]string, 128) // 8 MiB, far more than the client's socket takes unread
+	for i := range deltas {
+		deltas[i] = chunk
+	}
+	e.backend.Next("acct-a", codextest.Script{Deltas: deltas})
 	resp, err := e.client.Do(e.request(context.Background(), http.MethodPost, "/backend-api/codex/responses", codexBody))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	time.Sleep(500 * time.Millisecond) // the client is busy; upstream's events wait in buffers
+	time.Sleep(3 * time.Second) // the client is busy; the proxy's writes wait
 	data, err := io.ReadAll(resp.Body)
 	if err != nil || !strings.Contains(string(data), "response.completed") || strings.Contains(string(data), "upstream_stalled") {
-		t.Fatalf("slow client's stream: %v %q", err, data)
+		t.Fatalf("slow client's stream: %v, %d bytes, stalled %v", err, len(data), strings.Contains(string(data), "upstream_stalled"))
 	}
 }
 
@@ -185,14 +193,37 @@ func TestBodyReadTimeout(t *testing.T) {
 	}
 }
 
-// A body that arrives in time, then a long answer: the body deadline does
-// not cut the stream.
+// A body that arrives in time, then an answer that takes far longer than
+// the body timeout: neither the body deadline nor the server's timeouts
+// cut it. Through ListenAndServe, so the real server's settings count.
 func TestBodyDeadlineDoesNotCutTheAnswer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, 1, func(c *proxy.Config) { c.BodyTimeout = 100 * time.Millisecond })
-	e.backend.SetDelay(60 * time.Millisecond) // the whole stream takes well over the body timeout
-	resp, body := e.codex()
-	if resp.StatusCode != 200 || !strings.Contains(body, "response.completed") {
-		t.Fatalf("client got %d %q", resp.StatusCode, body)
+	backend := codextest.NewBackend(t)
+	backend.SetDelay(60 * time.Millisecond) // the whole stream takes well over the timeouts below
+	srv, err := proxy.New(proxy.Config{
+		Listen: "127.0.0.1:0", Key: testKey, Upstream: backend.URL, Picker: proxytest.NewStaticPool(proxy.Lease{
+			AccountID: "q-a", Label: "alias-a", AccessToken: "at-secret-a", ChatGPTAccountID: "acct-a",
+		}),
+		BodyTimeout: 50 * time.Millisecond, UpstreamIdle: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.ListenAndServe(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, "the listener", func() bool { return !strings.HasSuffix(srv.Addr(), ":0") })
+
+	req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr()+"/backend-api/codex/responses", strings.NewReader(codexBody))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 || !strings.Contains(string(data), "response.completed") {
+		t.Fatalf("long answer: %d %v %q", resp.StatusCode, err, data)
 	}
 }

@@ -232,9 +232,14 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: headerTimeout, // bodies: readBody's deadline; no ReadTimeout, it would cut long streams
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: headerTimeout,
+		// A backstop for bodies no handler reads (refused requests): the
+		// routes bound their own body reads (readBody, 408). net/http lifts
+		// the read deadline once a body is consumed, so a long answer
+		// streamed back is not cut; no WriteTimeout for the same reason.
+		ReadTimeout: headerTimeout + s.cfg.BodyTimeout,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.log.Info("proxy listening", "addr", s.Addr(), "upstream", s.base)
 	done := make(chan error, 1)
