@@ -26,7 +26,7 @@ func TestClientHeadersCannotReachUpstream(t *testing.T) {
 		"Openai-Beta": "responses=experimental", "Accept": "text/event-stream",
 		"X-Codex-Turn-Metadata": `{"turn_id":"t1"}`, "X-Codex-Beta-Features": "x", "X-Codex-Window-Id": "w:0",
 		"X-Openai-Subagent": "review", "X-Client-Request-Id": "req-1", "X-Stainless-Lang": "js",
-		"Idempotency-Key": "idem-1", "Traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+		"Idempotency-Key": "idem-1", "X-Openai-Internal-Codex-Residency": "us", "X-Codex-Installation-Id": "inst-1", "Traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
 	}
 	for _, route := range []struct{ path, body string }{
 		{"/backend-api/codex/responses", codexBody},

@@ -32,6 +32,9 @@ var hopHeaders = map[string]bool{
 //     identity the backend uses for caching and routing)
 //   - openai-beta, x-openai-subagent (review/compact turns),
 //     x-client-request-id, idempotency-key
+//   - x-openai-internal-codex-residency, x-openai-fedramp (workspace
+//     routing hints the CLI sends from its config), x-openai-memgen-request,
+//     x-responsesapi-include-timing-metrics, x-oai-attestation
 //   - x-codex-* (turn state, turn metadata, beta features, window id, …)
 //   - x-stainless-* (the OpenAI SDKs' own description of themselves)
 //   - traceparent, tracestate (W3C trace context, no identity)
@@ -47,6 +50,8 @@ var forwardedHeaders = map[string]bool{
 	"originator": true, "version": true,
 	"session-id": true, "conversation-id": true, "thread-id": true,
 	"openai-beta": true, "x-openai-subagent": true, "x-client-request-id": true, "idempotency-key": true,
+	"x-openai-internal-codex-residency": true, "x-openai-fedramp": true, "x-openai-memgen-request": true,
+	"x-responsesapi-include-timing-metrics": true, "x-oai-attestation": true,
 	"traceparent": true, "tracestate": true,
 }
 
