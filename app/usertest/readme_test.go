@@ -227,7 +227,7 @@ func TestReadmeExtraction(t *testing.T) {
 		return false
 	}
 	for _, want := range []struct{ text, kind string }{
-		{"quiver connect codex --undo", "sh"},                                         // a ```sh block
+		{"quiver connect codex --undo", "sh"},                                          // a ```sh block
 		{"quiver export opencode work -o ~/.local/share/opencode/auth.json", "inline"}, // a span broken across lines
 		{"quiver list", "inline"},
 	} {
