@@ -24,13 +24,28 @@ const removedFileName = "removed-logins.json"
 
 // removedLogin is one login the user removed from Quiver.
 type removedLogin struct {
-	ID          string    `json:"id"` // Quiver's id of the account (IDFor its identity)
-	Fingerprint string    `json:"fingerprint"`
-	RemovedAt   time.Time `json:"removed_at"`
+	ID          string `json:"id"` // Quiver's id of the account (IDFor its identity)
+	Fingerprint string `json:"fingerprint"`
+	// Session fingerprints the sign-in the tokens come from, when the
+	// id_token names it: a refresh by the Codex CLI keeps it, so the
+	// refreshed login is still the removed one.
+	Session   string    `json:"session,omitempty"`
+	RemovedAt time.Time `json:"removed_at"`
 }
 
 // maxRemembered bounds the file: older entries are dropped first.
 const maxRemembered = 64
+
+// sessionFingerprint names the sign-in l comes from (codex.SignInSession),
+// hashed; "" when its id_token does not say.
+func sessionFingerprint(l codex.Login) string {
+	sess := codex.SignInSession(l.Tokens.IDToken)
+	if sess == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("quiver removed session\x00" + sess))
+	return hex.EncodeToString(sum[:16])
+}
 
 // LoginFingerprint names one login's tokens without revealing them: a
 // SHA-256 of its refresh token (of its access token when it has none),
@@ -88,7 +103,7 @@ func (s *Store) RemoveAndForget(ctx context.Context, ref string) (acc Account, f
 	}
 	if af, err := codex.ReadAuthFile(s.AuthPath()); err == nil {
 		if l, err := af.Login(); err == nil && IDFor(l.Identity()) == acc.ID {
-			if err := s.rememberRemoved(ctx, acc.ID, LoginFingerprint(l.Tokens)); err != nil {
+			if err := s.rememberRemoved(ctx, removedLogin{ID: acc.ID, Fingerprint: LoginFingerprint(l.Tokens), Session: sessionFingerprint(l)}); err != nil {
 				return acc, false, err
 			}
 			forgotten = true
@@ -98,7 +113,7 @@ func (s *Store) RemoveAndForget(ctx context.Context, ref string) (acc Account, f
 	return acc, forgotten, err
 }
 
-func (s *Store) rememberRemoved(ctx context.Context, id, fingerprint string) error {
+func (s *Store) rememberRemoved(ctx context.Context, r removedLogin) error {
 	lock, err := s.lock(ctx)
 	if err != nil {
 		return err
@@ -108,13 +123,16 @@ func (s *Store) rememberRemoved(ctx context.Context, id, fingerprint string) err
 	if err != nil {
 		return err
 	}
-	list = slices.DeleteFunc(list, func(r removedLogin) bool { return r.ID == id })
-	list = append(list, removedLogin{ID: id, Fingerprint: fingerprint, RemovedAt: s.opts.Now().UTC()})
+	list = slices.DeleteFunc(list, func(old removedLogin) bool { return old.ID == r.ID })
+	r.RemovedAt = s.opts.Now().UTC()
+	list = append(list, r)
 	return s.writeRemoved(list)
 }
 
 // IsRemovedLogin reports whether l is a login the user removed (and has
-// not added again since): such a login is not imported from auth.json.
+// not added again since): the same tokens, or tokens the Codex CLI
+// refreshed from them (the same sign-in session, when the id_token names
+// it). Such a login is not imported from auth.json; a new sign-in is.
 func (s *Store) IsRemovedLogin(l codex.Login) bool {
 	id := IDFor(l.Identity())
 	if _, ok := s.Snapshot().Account(id); ok {
@@ -125,6 +143,8 @@ func (s *Store) IsRemovedLogin(l codex.Login) bool {
 		s.log.Warn("reading the list of removed logins", "err", err)
 		return false
 	}
-	fp := LoginFingerprint(l.Tokens)
-	return slices.ContainsFunc(list, func(r removedLogin) bool { return r.ID == id && r.Fingerprint == fp })
+	fp, sess := LoginFingerprint(l.Tokens), sessionFingerprint(l)
+	return slices.ContainsFunc(list, func(r removedLogin) bool {
+		return r.ID == id && (r.Fingerprint == fp || (r.Session != "" && r.Session == sess))
+	})
 }
