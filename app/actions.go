@@ -18,9 +18,27 @@ func (a *App) Rename(ctx context.Context, id, alias string) (account.Account, er
 	return a.store.Rename(ctx, id, alias)
 }
 
-// Remove deletes account id and its tokens.
+// Remove deletes account id and its tokens. When auth.json holds its
+// login, that login is remembered as removed: it is not imported again
+// from auth.json (at the next start, or by the watcher) until a new login
+// of the account is written there.
 func (a *App) Remove(ctx context.Context, id string) (account.Account, error) {
-	return a.store.Remove(ctx, id)
+	res, err := a.RemoveAccount(ctx, id)
+	return res.Account, err
+}
+
+// RemoveResult says what RemoveAccount did.
+type RemoveResult struct {
+	Account account.Account
+	// Forgotten says auth.json holds the removed login, which Quiver now
+	// remembers not to import again.
+	Forgotten bool
+}
+
+// RemoveAccount is Remove, saying whether auth.json held the login.
+func (a *App) RemoveAccount(ctx context.Context, id string) (RemoveResult, error) {
+	acc, forgotten, err := a.store.RemoveAndForget(ctx, id)
+	return RemoveResult{Account: acc, Forgotten: forgotten}, err
 }
 
 // SetDisabled takes account id out of rotation (or puts it back).
@@ -45,10 +63,17 @@ func (a *App) SetTagsAndNotes(ctx context.Context, id string, tags []string, not
 	})
 }
 
-// ClearCooldown puts account id back into rotation now.
+// ClearCooldown puts account id back into rotation now: its cooldown ends
+// and the figures that showed it limited are dropped until new ones come.
+// An account that is not limited gives account.ErrNotLimited.
 func (a *App) ClearCooldown(ctx context.Context, id string) error {
-	_, err := a.store.ClearCooldown(ctx, id)
+	_, err := a.ClearLimit(ctx, id)
 	return err
+}
+
+// ClearLimit is ClearCooldown, returning the account as it now is.
+func (a *App) ClearLimit(ctx context.Context, id string) (account.Account, error) {
+	return a.store.ClearLimit(ctx, id)
 }
 
 // LogTail returns up to n of the last lines of quiver.log. The log never

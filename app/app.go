@@ -181,6 +181,10 @@ func (a *App) setAuthProblem(err error) {
 // missing file is not an error; a file that is not a usable ChatGPT login is
 // reported (log, AuthFileProblem) and changes nothing.
 func (a *App) ImportCodexLogin(ctx context.Context) (account.ImportResult, error) {
+	if data, err := os.ReadFile(a.paths.AuthFile()); err == nil && a.removedLogin(data) {
+		a.setAuthProblem(nil)
+		return account.ImportResult{}, nil
+	}
 	res, err := a.store.ImportAuthFile(ctx, a.paths.AuthFile())
 	if errors.Is(err, os.ErrNotExist) {
 		a.setAuthProblem(nil)
@@ -296,6 +300,10 @@ func (a *App) handleAuthEvent(ctx context.Context, ev watcher.Event) {
 	var data []byte
 	if !ev.Removed {
 		data = ev.Data
+	}
+	if data != nil && a.removedLogin(data) {
+		a.setAuthProblem(nil)
+		return
 	}
 	res, err := a.store.ApplyAuthFile(ctx, data)
 	if err != nil {

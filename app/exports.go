@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -113,11 +114,108 @@ func (a *App) HandOver(ctx context.Context, id string) error {
 	return a.setExported(ctx, id, true)
 }
 
-// TakeBack undoes HandOver: Quiver manages the account again. If the other
-// tool has refreshed meanwhile, the tokens Quiver holds are spent and the
-// account will need a new login.
+// ErrHandedOver is returned when an action would hand a handed-over
+// account's tokens to another client (a switch puts them in auth.json):
+// OpenCode owns its single-use refresh token now.
+var ErrHandedOver = errors.New("is handed over to OpenCode")
+
+// refuseHandedOver returns ErrHandedOver, with the way out, for a
+// handed-over account.
+func (a *App) refuseHandedOver(ref string) error {
+	acc, err := a.store.Resolve(ref)
+	if err != nil || !acc.Exported {
+		return nil // the action itself reports an unknown account
+	}
+	return fmt.Errorf("not switching: %s %w, which owns its refresh token now; "+
+		"take it back first with `quiver takeback %s`", acc.Label(), ErrHandedOver, acc.Label())
+}
+
+// ErrNothingToTakeBack is returned by TakeBack when OpenCode's auth.json
+// does not hold the account: its tokens may have been spent there, so the
+// account needs a new sign-in (`quiver add`), which takes it back.
+var ErrNothingToTakeBack = errors.New("nothing to take back")
+
+// TakeBackResult says what TakeBack did.
+type TakeBackResult struct {
+	Account account.Account
+	From    string // OpenCode's auth.json
+	// Refreshed says OpenCode had refreshed the tokens since the hand-over:
+	// Quiver now holds OpenCode's newer ones.
+	Refreshed bool
+}
+
+// TakeBack undoes HandOver without ever reusing a token OpenCode may have
+// spent: it takes the tokens OpenCode holds now from its auth.json at
+// openCodeAuth ("" for the default path) into the secret store, removes
+// them from that file (other providers' entries are kept), and only then
+// lets Quiver refresh and rotate the account again. When the file does not
+// hold the account it changes nothing and returns ErrNothingToTakeBack: a
+// new sign-in (`quiver add`) takes the account back instead.
 func (a *App) TakeBack(ctx context.Context, id string) error {
-	return a.setExported(ctx, id, false)
+	_, err := a.TakeBackFrom(ctx, id, "")
+	return err
+}
+
+// TakeBackFrom is TakeBack with OpenCode's auth.json named.
+func (a *App) TakeBackFrom(ctx context.Context, id, openCodeAuth string) (TakeBackResult, error) {
+	if openCodeAuth == "" {
+		openCodeAuth = codex.DefaultOpenCodeAuthPath()
+	}
+	res := TakeBackResult{From: openCodeAuth}
+	acc, err := a.store.Resolve(id)
+	if err != nil {
+		return res, err
+	}
+	res.Account = acc
+	if !acc.Exported {
+		return res, fmt.Errorf("%s was not handed over; Quiver manages it already", acc.Label())
+	}
+	oc, err := codex.ReadOpenCodeLogin(openCodeAuth)
+	if err == nil && !sameAccount(acc, oc) {
+		err = codex.ErrNoOpenCodeLogin
+	}
+	if errors.Is(err, codex.ErrNoOpenCodeLogin) {
+		return res, fmt.Errorf("%w: %s holds no login of %s (OpenCode may have spent its tokens); sign in again with `quiver add %s`, which takes it back",
+			ErrNothingToTakeBack, openCodeAuth, acc.Label(), acc.Label())
+	}
+	if err != nil {
+		return res, fmt.Errorf("taking back %s: %w", acc.Label(), err)
+	}
+	held, err := a.store.Tokens(ctx, acc.ID)
+	if err != nil {
+		return res, fmt.Errorf("taking back %s: %w", acc.Label(), err)
+	}
+	// OpenCode's auth.json has no id_token; the one Quiver holds names the
+	// same identity.
+	l, err := codex.NewLogin(codex.Tokens{
+		IDToken: held.IDToken, AccessToken: oc.Access, RefreshToken: oc.Refresh, AccountID: acc.ChatGPTAccountID,
+	}, a.now().UTC())
+	if err != nil {
+		return res, fmt.Errorf("taking back %s: OpenCode's login is not usable: %w", acc.Label(), err)
+	}
+	res.Refreshed = oc.Refresh != held.Refresh
+	if err := a.store.SaveTokens(ctx, acc.ID, l); err != nil {
+		return res, fmt.Errorf("taking back %s: %w", acc.Label(), err)
+	}
+	// The tokens are Quiver's now: OpenCode must not spend them too. Until
+	// they are gone from its file the account stays handed over.
+	if err := codex.RemoveOpenCodeLogin(openCodeAuth); err != nil {
+		return res, fmt.Errorf("taking back %s: removing it from OpenCode: %w", acc.Label(), err)
+	}
+	if err := a.setExported(ctx, acc.ID, false); err != nil {
+		return res, err
+	}
+	res.Account, _ = a.store.Resolve(acc.ID)
+	return res, nil
+}
+
+// sameAccount reports whether OpenCode's login is acc's: the same ChatGPT
+// account, and the same user when both name one.
+func sameAccount(acc account.Account, oc codex.OpenCodeLogin) bool {
+	if oc.ChatGPTAccountID() == "" || oc.ChatGPTAccountID() != acc.ChatGPTAccountID {
+		return false
+	}
+	return acc.ChatGPTUserID == "" || oc.Claims.ChatGPTUserID == "" || oc.Claims.ChatGPTUserID == acc.ChatGPTUserID
 }
 
 func (a *App) setExported(ctx context.Context, id string, exported bool) error {

@@ -218,6 +218,10 @@ func TestHandOverAndTakeBack(t *testing.T) {
 	l := newLoggedApp(t)
 	acc, _ := l.signIn(t, alice, time.Hour)
 	ctx := context.Background()
+	ocAuth := filepath.Join(t.TempDir(), "opencode", "auth.json")
+	if err := l.app.SaveOpenCodeExport(ctx, acc.ID, ocAuth); err != nil {
+		t.Fatal(err)
+	}
 	if err := l.app.HandOver(ctx, acc.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -225,11 +229,29 @@ func TestHandOverAndTakeBack(t *testing.T) {
 	if !got.Exported || got.Usable(time.Now()) || got.State(time.Now(), 80) != account.StateExported {
 		t.Errorf("after HandOver: exported=%v usable=%v", got.Exported, got.Usable(time.Now()))
 	}
-	if err := l.app.TakeBack(ctx, acc.ID); err != nil {
+	// The switch the tray and the window call refuses it.
+	if _, err := l.app.Switch(ctx, acc.ID); !errors.Is(err, ErrHandedOver) {
+		t.Errorf("Switch to a handed-over account: err = %v, want ErrHandedOver", err)
+	}
+	// Not in the file given: nothing changes.
+	if _, err := l.app.TakeBackFrom(ctx, acc.ID, filepath.Join(t.TempDir(), "none.json")); !errors.Is(err, ErrNothingToTakeBack) {
+		t.Errorf("TakeBackFrom a file without the login: err = %v", err)
+	}
+	if got, _ = l.app.store.Resolve(acc.ID); !got.Exported {
+		t.Error("a refused take-back un-exported the account")
+	}
+	res, err := l.app.TakeBackFrom(ctx, acc.ID, ocAuth)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ = l.app.store.Resolve(acc.ID); got.Exported {
-		t.Error("TakeBack left the account exported")
+	if res.Account.Exported || res.Refreshed {
+		t.Errorf("TakeBackFrom = %+v", res)
+	}
+	if _, err := codex.ReadOpenCodeLogin(ocAuth); !errors.Is(err, codex.ErrNoOpenCodeLogin) {
+		t.Errorf("OpenCode's auth.json still holds the login after the take-back: %v", err)
+	}
+	if _, err := l.app.Switch(ctx, acc.ID); err != nil {
+		t.Errorf("Switch after the take-back: %v", err)
 	}
 	if err := l.app.HandOver(ctx, "nobody"); !account.IsNotFound(err) {
 		t.Errorf("unknown account: err = %v", err)

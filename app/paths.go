@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/quiver-app/quiver/app/codex"
+	"github.com/quiver-app/quiver/app/secret"
 )
 
 // Paths are where Quiver keeps its files and where the Codex CLI keeps its
@@ -45,3 +46,10 @@ func (p Paths) LogFile() string { return filepath.Join(p.ConfigDir, "quiver.log"
 
 // AccountsFile is accounts.json.
 func (p Paths) AccountsFile() string { return filepath.Join(p.ConfigDir, "accounts.json") }
+
+// HistoryDir holds each account's usage history (<id>.jsonl).
+func (p Paths) HistoryDir() string { return filepath.Join(p.ConfigDir, "history") }
+
+// SecretsFile is the encrypted secrets file, used instead of the OS
+// keyring when QUIVER_SECRETS=file or when no keyring answers.
+func (p Paths) SecretsFile() string { return filepath.Join(p.ConfigDir, secret.FileName) }

@@ -38,6 +38,14 @@ func (a *App) AddAccount(ctx context.Context, o AddOptions) (account.ImportResul
 		}
 		res.Adopted = true
 	}
+	if res.Account.Exported {
+		// A new sign-in is Quiver's own token family, not the one handed
+		// over to OpenCode: Quiver manages the account again.
+		if err := a.setExported(ctx, res.Account.ID, false); err != nil {
+			return res, err
+		}
+		res.Account.Exported = false
+	}
 	if o.Alias != "" {
 		if res.Account, err = a.store.Rename(ctx, res.Account.ID, o.Alias); err != nil {
 			return res, err

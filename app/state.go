@@ -86,8 +86,13 @@ func (a *App) forwardAccounts(ctx context.Context) error {
 	}
 }
 
-// Switch makes account id the one auth.json holds.
+// Switch makes account id the one auth.json holds. A handed-over account
+// is refused (ErrHandedOver): its refresh token is OpenCode's now, and the
+// Codex CLI spending it would log one of them out.
 func (a *App) Switch(ctx context.Context, id string) (account.Account, error) {
+	if err := a.refuseHandedOver(id); err != nil {
+		return account.Account{}, err
+	}
 	return a.store.Switch(ctx, id)
 }
 

@@ -7,8 +7,11 @@
 #                      $DATA/applications/io.github.quiver_app.quiver.desktop
 #                      $DATA/icons/hicolor/256x256/apps/quiver.png
 #                      $DATA/icons/hicolor/scalable/apps/quiver.svg
+#                      and records PREFIX in $DATA/quiver/install-manifest
 #   uninstall          removes those four files, then the directories on
 #                      their paths that are left empty (below PREFIX and DATA);
+#                      the binary is removed from every PREFIX the manifest
+#                      records, wherever it was, as well as from --prefix;
 #                      accounts, settings, keyring entries and the login
 #                      item are never touched
 #
@@ -34,7 +37,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,27s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	printf '\nOptions: --prefix DIR, --binary FILE, --desktop FILE, --png FILE, --svg FILE\n' >&2
 	exit 2
 }
@@ -138,6 +141,7 @@ do_install() {
 	put_desktop_entry "$src_desktop" "$desktop" "$binary"
 	put "$src_png" "$png" 0644
 	put "$src_svg" "$svg" 0644
+	record_prefix
 	refresh_caches
 	case ":${PATH:-}:" in
 	*":$prefix/bin:"*) ;;
@@ -146,17 +150,58 @@ do_install() {
 	printf 'Quiver is in your app launcher. Start at login: %s autostart on\n' "$binary"
 }
 
+# record_prefix — note PREFIX in the manifest (once), so that uninstall
+# finds the binary even when it is not given the same PREFIX.
+record_prefix() {
+	local tmp
+	mkdir -p -- "$(dirname -- "$manifest")"
+	tmp=$(mktemp "$(dirname -- "$manifest")/.install-manifest.XXXXXX")
+	{
+		printf '# What Quiver'"'"'s install.sh installed; uninstall removes it from every prefix below.\n'
+		recorded_prefixes | grep -vxF -- "$prefix" || true
+		printf '%s\n' "$prefix"
+	} | awk 'NR == 1 || !seen[$0]++' >"$tmp"
+	chmod 0644 "$tmp"
+	mv -f -- "$tmp" "$manifest"
+}
+
+# recorded_prefixes — the absolute prefixes the manifest holds, one a line.
+recorded_prefixes() {
+	[[ -f $manifest ]] || return 0
+	local line
+	while IFS= read -r line || [[ -n $line ]]; do
+		[[ $line == /* && $line != *[[:cntrl:]]* ]] && printf '%s\n' "${line%/}"
+	done <"$manifest"
+}
+
 do_uninstall() {
 	printf 'Removing Quiver:\n'
-	warn_login_item
-	local f
-	for f in "$binary" "$desktop" "$png" "$svg"; do
+	local f p prefixes=()
+	while IFS= read -r p; do
+		prefixes+=("$p")
+	done < <({
+		recorded_prefixes
+		printf '%s\n' "$prefix"
+	} | awk '!seen[$0]++')
+	for p in "${prefixes[@]}"; do
+		binary=$p/bin/quiver
+		warn_login_item
+		if [[ -e $binary || -L $binary ]]; then
+			rm -f -- "$binary"
+			printf '  %s\n' "$binary"
+		fi
+		prune "$p/bin" "$p"
+	done
+	for f in "$desktop" "$png" "$svg"; do
 		if [[ -e $f || -L $f ]]; then
 			rm -f -- "$f"
 			printf '  %s\n' "$f"
 		fi
 	done
-	prune "$(dirname -- "$binary")" "$prefix"
+	if [[ -f $manifest ]]; then
+		rm -f -- "$manifest"
+		prune "$(dirname -- "$manifest")" "$data"
+	fi
 	prune "$(dirname -- "$desktop")" "$data"
 	prune "$(dirname -- "$png")" "$data"
 	prune "$(dirname -- "$svg")" "$data"
@@ -207,6 +252,7 @@ main() {
 	hicolor=$data/icons/hicolor
 	png=$hicolor/256x256/apps/$icon_name.png
 	svg=$hicolor/scalable/apps/$icon_name.svg
+	manifest=$data/quiver/install-manifest
 
 	"do_$action"
 }

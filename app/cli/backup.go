@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -72,7 +73,7 @@ func cmdRestore(ctx context.Context, r *runner, args []string) error {
 // the terminal (twice for a new backup). It refuses when it can do neither.
 func (r *runner) passphrase(confirm bool) (string, error) {
 	if p := os.Getenv(BackupPassphraseEnv); p != "" {
-		return p, nil
+		return p, checkNewPassphrase(p, confirm)
 	}
 	if !r.env.StdinIsTerminal {
 		return "", errNoPassphrase
@@ -91,12 +92,19 @@ func (r *runner) passphrase(confirm bool) (string, error) {
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
-	p, err := read("Backup passphrase: ")
+	prompt := "Backup passphrase: "
+	if confirm {
+		prompt = fmt.Sprintf("Backup passphrase (at least %d characters): ", backup.MinPassphraseLen)
+	}
+	p, err := read(prompt)
 	if err != nil {
 		return "", fmt.Errorf("reading the passphrase: %w", err)
 	}
 	if p == "" {
 		return "", errNoPassphrase
+	}
+	if err := checkNewPassphrase(p, confirm); err != nil {
+		return "", err
 	}
 	if confirm {
 		again, err := read("Again: ")
@@ -108,4 +116,13 @@ func (r *runner) passphrase(confirm bool) (string, error) {
 		}
 	}
 	return p, nil
+}
+
+// checkNewPassphrase refuses a passphrase too short for a new backup
+// before anything is asked again or written.
+func checkNewPassphrase(p string, isNew bool) error {
+	if isNew && utf8.RuneCountInString(p) < backup.MinPassphraseLen {
+		return fmt.Errorf("%w; nothing was written", backup.ErrWeakPassphrase)
+	}
+	return nil
 }

@@ -75,9 +75,10 @@ func commands() []command {
 		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
 		{"proxy", "[--listen ADDR] | key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
 		{"export", "opencode [--hand-over] <account> [-o FILE]", "print or save an account as OpenCode's auth.json (live credentials)", cmdExport},
-		{"backup", "FILE", "write every account and its tokens to one encrypted file", cmdBackup},
+		{"backup", "FILE", "write every account and its tokens to one encrypted file (passphrase: at least 8 characters)", cmdBackup},
 		{"restore", "FILE", "merge the accounts of an encrypted backup (never duplicates)", cmdRestore},
 		{"connect", "codex|opencode [--undo]", "point the Codex CLI or OpenCode at the proxy", cmdConnect},
+		{"takeback", takebackUsage, "take a handed-over account back from OpenCode (its current tokens)", cmdTakeback},
 		{"cooldown", "clear <account>", "put a limited account back into rotation", cmdCooldown},
 		{"autostart", "on|off|status", "start Quiver at login", cmdAutostart},
 		{"path", "", "print where Quiver's files are", cmdPath},
@@ -113,6 +114,7 @@ type runner struct {
 	app     *app.App
 	log     *slog.Logger
 	closers []func()
+	report  bool // open the app even without secret storage (status)
 }
 
 func (r *runner) dispatch(ctx context.Context, args []string) error {
@@ -203,7 +205,11 @@ func (r *runner) open(ctx context.Context, toStderr bool) (*app.App, error) {
 		w = io.MultiWriter(w, r.env.Stderr)
 	}
 	r.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.New(ctx, app.Options{Paths: paths, Logger: r.log, Build: r.env.Build})
+	newApp := app.New
+	if r.report {
+		newApp = app.NewForReport // status reports missing secret storage as a problem
+	}
+	a, err := newApp(ctx, app.Options{Paths: paths, Logger: r.log, Build: r.env.Build})
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -162,6 +160,7 @@ func cmdStatus(ctx context.Context, r *runner, args []string) error {
 	if _, err := parse(fs, args, 0, 0, "[--json]"); err != nil {
 		return err
 	}
+	r.report = true
 	a, err := r.open(ctx, false)
 	if err != nil {
 		return err
@@ -203,6 +202,9 @@ func cmdStatus(ctx context.Context, r *runner, args []string) error {
 // a usable login, damaged files kept aside, accounts that need a login.
 func problems(a *app.App) []string {
 	out := []string{}
+	if err := a.SecretsProblem(); err != nil {
+		out = append(out, err.Error())
+	}
 	if err := a.CheckAuthFile(); err != nil {
 		out = append(out, fmt.Sprintf("%s is not imported: %v", a.Paths().AuthFile(), err))
 	}
@@ -226,7 +228,7 @@ func cmdSwitch(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.Store().Switch(ctx, rest[0])
+	acc, err := a.Switch(ctx, rest[0])
 	if err != nil {
 		return err
 	}
@@ -294,22 +296,7 @@ func cmdRemove(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*yes {
-		if !r.env.StdinIsTerminal {
-			return fmt.Errorf("not removing %s without --yes (no terminal to ask)", acc.Alias)
-		}
-		fmt.Fprintf(r.env.Stdout, "Remove %s (%s) and its tokens from Quiver? [y/N] ", acc.Alias, acc.Email)
-		line, _ := bufio.NewReader(r.env.Stdin).ReadString('\n')
-		if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
-			fmt.Fprintln(r.env.Stdout, "Nothing removed.")
-			return nil
-		}
-	}
-	if _, err := a.Store().Remove(ctx, acc.ID); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "Removed %s. ~/.codex/auth.json was left as it is.\n", acc.Alias)
-	return nil
+	return removeAccount(ctx, r, a, acc, *yes)
 }
 
 func cmdPath(ctx context.Context, r *runner, args []string) error {
@@ -323,8 +310,11 @@ func cmdPath(ctx context.Context, r *runner, args []string) error {
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "config\t%s\n", p.ConfigDir)
 	fmt.Fprintf(tw, "accounts\t%s\n", p.AccountsFile())
+	fmt.Fprintf(tw, "history\t%s\n", p.HistoryDir())
 	fmt.Fprintf(tw, "settings\t%s\n", p.SettingsFile())
 	fmt.Fprintf(tw, "log\t%s\n", p.LogFile())
+	fmt.Fprintf(tw, "tokens\tthe OS keyring, service %q, or the encrypted file below (QUIVER_SECRETS)\n", "quiver")
+	fmt.Fprintf(tw, "secrets file\t%s\n", p.SecretsFile())
 	fmt.Fprintf(tw, "codex auth\t%s\n", p.AuthFile())
 	return tw.Flush()
 }

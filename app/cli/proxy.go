@@ -72,11 +72,15 @@ func cmdCooldown(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.Store().ClearCooldown(ctx, rest[0])
+	acc, err := a.ClearLimit(ctx, rest[0])
+	if errors.Is(err, account.ErrNotLimited) {
+		fmt.Fprintf(r.env.Stdout, "%s is not cooling down; nothing to clear (state: %s).\n", acc.Label(), acc.State(time.Now(), a.Settings().WarnPercent))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.env.Stdout, "%s is back in rotation.\n", acc.Alias)
+	fmt.Fprintf(r.env.Stdout, "%s is back in rotation (state: %s) until new figures say otherwise.\n", acc.Label(), acc.State(time.Now(), a.Settings().WarnPercent))
 	return nil
 }
 

@@ -79,6 +79,8 @@ type ConnectResult struct {
 	Path     string   // the file edited (symlinks resolved)
 	Backup   string   // copy of the content before this change; "" when nothing was backed up
 	Changed  bool     // false when the file already said what was asked
+	Created  bool     // the file did not exist: Quiver created it (its undo removes it again)
+	Removed  bool     // an undo removed the file Quiver had created, since nothing else was left in it
 	Warnings []string // things the user should know (a narrowed mode, a profile that overrides)
 }
 
@@ -221,6 +223,16 @@ func editConfig(path string, holdsSecret bool, edit func(old []byte) ([]byte, []
 		perm = 0o600
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s was readable by others (mode %04o); narrowed to 0600 since it holds the proxy key", name, mode))
 	}
+	if !holdsSecret && createdByQuiver(target) && emptyConfig(updated) {
+		// Undo of a connect that created the file: remove it again
+		// rather than leave an empty config behind.
+		if err := os.Remove(target); err != nil {
+			return res, fmt.Errorf("removing %s: %w", name, err)
+		}
+		os.Remove(target + createdSuffix)
+		res.Changed, res.Removed = true, true
+		return res, nil
+	}
 	if exists && bytes.Equal(updated, old) {
 		if perm != mode {
 			if err := os.Chmod(target, perm); err != nil {
@@ -242,7 +254,39 @@ func editConfig(path string, holdsSecret bool, edit func(old []byte) ([]byte, []
 		return res, fmt.Errorf("writing %s: %w", name, err)
 	}
 	res.Changed = true
+	switch {
+	case !exists:
+		res.Created = true
+		if err := atomicfile.WriteFile(target+createdSuffix, []byte(createdNote), 0o600); err != nil {
+			return res, fmt.Errorf("noting that Quiver created %s: %w", name, err)
+		}
+	case !holdsSecret:
+		// The undo left the user's own settings: the file is theirs now.
+		os.Remove(target + createdSuffix)
+	}
 	return res, nil
+}
+
+// createdSuffix names the note that Quiver created a config file (it did
+// not exist before `quiver connect`), so that the undo may remove it.
+const (
+	createdSuffix = ".quiver-created"
+	createdNote   = "Quiver created the file beside this one (`quiver connect`); `quiver connect --undo` removes it while it holds nothing but Quiver's entry.\n"
+)
+
+func createdByQuiver(target string) bool {
+	_, err := os.Stat(target + createdSuffix)
+	return err == nil
+}
+
+// emptyConfig reports whether a config holds nothing: only white space
+// (config.toml), or an empty JSON object (OpenCode's config).
+func emptyConfig(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return true
+	}
+	return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }
 
 // resolveConfigPath follows a symlinked config (dotfile managers link them)

@@ -326,6 +326,9 @@ func TestConnectCodexFixtures(t *testing.T) {
 				if m := fileMode(t, home); m != 0o700 {
 					t.Errorf("created directory mode = %04o, want 0700", m)
 				}
+				if !res.Created {
+					t.Errorf("ConnectCodex of a missing file = %+v, want Created", res)
+				}
 				if res.Backup != "" {
 					t.Errorf("backup %q of a file that did not exist", res.Backup)
 				}
@@ -372,7 +375,15 @@ func TestConnectCodexFixtures(t *testing.T) {
 			if err != nil || !res.Changed {
 				t.Fatalf("DisconnectCodex = %+v, %v", res, err)
 			}
-			if restored := readFile(t, path); restored != f.orig {
+			if !f.exists {
+				// Quiver created the file: the undo removes it again.
+				if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) || !res.Removed {
+					t.Errorf("undo of a connect that created config.toml = %+v; the file: %v", res, err)
+				}
+				if _, err := os.Stat(path + ".quiver-created"); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("undo left the note that Quiver created the file: %v", err)
+				}
+			} else if restored := readFile(t, path); restored != f.orig {
 				t.Errorf("after undo:\n%q\nwant\n%q", restored, f.orig)
 			}
 			res, err = codex.DisconnectCodex(home)

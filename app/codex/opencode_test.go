@@ -220,6 +220,16 @@ func TestConnectOpenCodeFixtures(t *testing.T) {
 			if err != nil || !res.Changed {
 				t.Fatalf("DisconnectOpenCode = %+v, %v", res, err)
 			}
+			if !f.exists {
+				// Quiver created the file: the undo removes it again.
+				if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) || !res.Removed {
+					t.Errorf("undo of a connect that created opencode.json = %+v; the file: %v", res, err)
+				}
+				if res, err := codex.DisconnectOpenCode(path); err != nil || res.Changed {
+					t.Errorf("a second undo = %+v, %v", res, err)
+				}
+				return
+			}
 			restored := readFile(t, path)
 			if strings.Contains(restored, "quiver") {
 				t.Errorf("undo left Quiver's entry:\n%s", restored)

@@ -294,7 +294,7 @@ func (d *details) doToggle() {
 
 func (d *details) doTakeBack() {
 	id, label := d.acc.ID, d.acc.Label()
-	msg := fmt.Sprintf("Quiver will refresh and rotate %s again. If OpenCode has refreshed its tokens meanwhile, the ones Quiver holds are spent and %s will need a new login.\n\nRemove it from OpenCode's auth.json first.", label, label)
+	msg := fmt.Sprintf("Quiver takes the tokens OpenCode holds now for %s from its auth.json, removes them there, and refreshes and rotates %s again. Quit OpenCode first.\n\nIf OpenCode's auth.json no longer holds %s, sign in again with \"Add account…\" instead.", label, label, label)
 	dialog.ShowConfirm("Take back "+label+"?", wrapText(msg), func(ok bool) {
 		if ok {
 			d.u.run("Taking back "+label, func(ctx context.Context) error { return d.u.app.TakeBack(ctx, id) }, nil)

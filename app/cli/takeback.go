@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+)
+
+const takebackUsage = "[--from FILE] <account>"
+
+// cmdTakeback takes a handed-over account back from OpenCode: the tokens
+// OpenCode holds now move from its auth.json into Quiver, which manages the
+// account again. When OpenCode's file does not hold the account, nothing
+// changes and the user is told to sign in again (`quiver add`).
+func cmdTakeback(ctx context.Context, r *runner, args []string) error {
+	fs := newFlags("takeback")
+	from := fs.String("from", "", "OpenCode's auth.json (default: $XDG_DATA_HOME/opencode/auth.json)")
+	// Flags may come before or after the account.
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usagef("takeback: %v (usage: quiver takeback %s)", err, takebackUsage)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(rest) != 1 {
+		return usagef("usage: quiver takeback %s", takebackUsage)
+	}
+	a, err := r.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	res, err := a.TakeBackFrom(ctx, rest[0], *from)
+	if err != nil {
+		return err
+	}
+	how := "OpenCode had not refreshed them"
+	if res.Refreshed {
+		how = "OpenCode had refreshed them; Quiver holds its newer ones"
+	}
+	fmt.Fprintf(r.env.Stdout, "Took %s back from OpenCode (%s): Quiver refreshes and rotates it again.\n", res.Account.Label(), how)
+	fmt.Fprintf(r.env.Stdout, "Its login was removed from %s; quit any running OpenCode, and sign OpenCode in again (or export another account) to keep using it there.\n", res.From)
+	return nil
+}
