@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,15 +99,6 @@ func TestNewLogin(t *testing.T) {
 		{
 			name:    "id token does not decode",
 			tokens:  func() codex.Tokens { t := mintAuthTokens(authAnn, exp); t.IDToken = "opaque-id-token-value"; return t }(),
-			wantErr: codex.ErrMalformedJWT,
-		},
-		{
-			name: "access token does not decode",
-			tokens: func() codex.Tokens {
-				t := mintAuthTokens(authAnn, exp)
-				t.AccessToken = "hdr.%%%%payload%%%%.sig"
-				return t
-			}(),
 			wantErr: codex.ErrMalformedJWT,
 		},
 	}
@@ -475,5 +467,35 @@ func TestWriteLoginOverCorruptFile(t *testing.T) {
 	kept, _ := filepath.Glob(filepath.Join(dir, "auth.json.corrupt*"))
 	if err == nil && len(kept) == 0 {
 		t.Fatal("WriteLogin silently overwrote an auth.json that does not parse (DESIGN.md: keep it aside as .corrupt-<time>)")
+	}
+}
+
+// An access token that is not a JWT (some token endpoints answer opaque
+// ones) or carries a nonsense exp is kept, not rejected: the refresh token
+// beside it may be the only valid one. The expiry comes from expires_in.
+func TestNewLoginKeepsAnUnreadableAccessToken(t *testing.T) {
+	t.Parallel()
+	last := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	ann := codextest.Identity{Email: "ann@example.com", AccountID: "acc-ann", UserID: "user-ann"}
+	for _, access := range []string{"at_opaque-not-a-jwt", "hdr.%%%%payload%%%%.sig", jwtWithPayload(`{"exp":1e300}`, nil)} {
+		tok := mintAuthTokens(ann, last.Add(time.Hour))
+		tok.AccessToken = access
+		tok.ExpiresIn = 10 * 24 * time.Hour
+		l, err := codex.NewLogin(tok, last)
+		if err != nil {
+			t.Fatalf("NewLogin with access token %.12q…: %v", access, err)
+		}
+		if l.Tokens.AccessToken != access || l.Tokens.RefreshToken != tok.RefreshToken {
+			t.Error("the tokens were not kept as given")
+		}
+		if want := last.Add(10 * 24 * time.Hour); !l.Expiry.Equal(want) {
+			t.Errorf("Expiry = %v, want %v (from expires_in)", l.Expiry, want)
+		}
+		if l.AccessProblem == "" || strings.Contains(l.AccessProblem, access) {
+			t.Errorf("AccessProblem = %q: empty, or quotes the token", l.AccessProblem)
+		}
+		if l.Identity().ChatGPTAccountID != "acc-ann" {
+			t.Errorf("identity %+v", l.Identity())
+		}
 	}
 }
