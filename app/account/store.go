@@ -71,6 +71,8 @@ type Store struct {
 	log      *slog.Logger
 	path     string
 	lockPath string
+	// secretWriteTimeout bounds one attempt at storing refreshed tokens.
+	secretWriteTimeout time.Duration
 
 	mu       sync.Mutex // guards the fields below
 	accounts []Account
@@ -101,10 +103,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		path:     filepath.Join(opts.Dir, fileName),
 		lockPath: filepath.Join(opts.Dir, "accounts.lock"),
 		subs:     map[int]chan Snapshot{},
+
+		secretWriteTimeout: secretWriteTimeout,
 	}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
+	s.adoptPending(ctx)
 	return s, nil
 }
 
@@ -354,14 +359,48 @@ func validAlias(alias string) bool {
 	return true
 }
 
-// writeAuthLocked writes tokens to auth.json, keeping one backup of the
-// file it replaces. The caller holds the lock.
-func (s *Store) writeAuthLocked(t codex.Tokens, lastRefresh time.Time) error {
+// writeAuthFileLocked writes tokens to auth.json (through a symlink, when
+// it is one); with backup, the file it replaces is kept as
+// auth.json.quiver-backup. The caller holds the lock and has taken in any
+// newer login the file held (takeInAuthFileLocked).
+func (s *Store) writeAuthFileLocked(t codex.Tokens, lastRefresh time.Time, backup bool) error {
 	path := s.AuthPath()
-	if old, err := os.ReadFile(path); err == nil {
-		if err := atomicfile.WriteFile(path+backupSuffix, old, 0o600); err != nil {
-			return fmt.Errorf("backing up auth.json: %w", err)
+	if backup {
+		old, err := atomicfile.ReadFile(path, codex.MaxAuthFileSize)
+		switch {
+		case err == nil:
+			if err := atomicfile.WriteFile(path+backupSuffix, old, 0o600); err != nil {
+				return fmt.Errorf("backing up auth.json: %w", err)
+			}
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("reading auth.json before replacing it (nothing was changed): %w", err)
 		}
 	}
 	return codex.WriteLogin(path, t, lastRefresh)
+}
+
+// takeInAuthFileLocked takes in the login auth.json holds, when it is newer
+// than what Quiver has: the Codex CLI refreshes inside auth.json on its own,
+// at any moment, and its new refresh token may be the only valid one. A
+// known account adopts the tokens; a new login becomes an account. Every
+// writer of auth.json calls this first, under the lock, with the accounts
+// being changed. A missing or unusable file takes nothing in.
+func (s *Store) takeInAuthFileLocked(ctx context.Context, accs *[]Account) error {
+	af, err := codex.ReadAuthFile(s.AuthPath())
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.log.Debug("auth.json unreadable before writing it", "err", err)
+		}
+		return nil
+	}
+	l, err := af.Login()
+	if err != nil {
+		return nil
+	}
+	res, err := s.importLocked(ctx, accs, l)
+	if err != nil {
+		return fmt.Errorf("taking in the login auth.json holds before replacing it: %w", err)
+	}
+	s.logImport(res, "auth.json before it was replaced")
+	return nil
 }

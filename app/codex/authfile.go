@@ -128,10 +128,16 @@ func ParseAuthFile(data []byte) (*AuthFile, error) {
 	return &AuthFile{fields: fields}, nil
 }
 
-// ReadAuthFile reads and decodes path. A missing file gives an error that
+// MaxAuthFileSize bounds what is read of an auth.json (a real one is a few
+// KiB).
+const MaxAuthFileSize = 1 << 20
+
+// ReadAuthFile reads and decodes path: a regular file (a symlink is
+// followed) of at most MaxAuthFileSize bytes; a FIFO or a device is refused
+// rather than blocking the caller. A missing file gives an error that
 // matches os.ErrNotExist.
 func ReadAuthFile(path string) (*AuthFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, MaxAuthFileSize)
 	if err != nil {
 		return nil, err
 	}
@@ -204,13 +210,23 @@ func (a *AuthFile) Bytes() []byte {
 
 // WriteLogin writes login into the auth.json at path, keeping the fields of
 // the file already there (when it parses), atomically and with mode 0600.
-// The directory is created (0700) when missing.
+// A symlinked auth.json (dotfiles) is written through the link: its target
+// is replaced and the link stays. The directory is created (0700) when
+// missing. A file that exists but cannot be read (permission denied, not a
+// regular file) fails the write: starting from an empty document would drop
+// the user's other fields.
 func WriteLogin(path string, t Tokens, lastRefresh time.Time) error {
+	path, err := atomicfile.ResolveLink(path)
+	if err != nil {
+		return fmt.Errorf("writing auth.json: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
 	af, err := ReadAuthFile(path)
 	switch {
+	case errors.Is(err, os.ErrNotExist):
+		af = &AuthFile{fields: map[string]json.RawMessage{}}
 	case errors.Is(err, ErrAuthFileNotJSON):
 		// Never overwrite a file we cannot read without keeping it.
 		aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405.000000000Z"))
@@ -219,7 +235,7 @@ func WriteLogin(path string, t Tokens, lastRefresh time.Time) error {
 		}
 		af = &AuthFile{fields: map[string]json.RawMessage{}}
 	case err != nil:
-		af = &AuthFile{fields: map[string]json.RawMessage{}}
+		return fmt.Errorf("reading auth.json before writing it (nothing was changed): %w", err)
 	}
 	af.SetLogin(t, lastRefresh)
 	if err := atomicfile.WriteFile(path, af.Bytes(), 0o600); err != nil {

@@ -499,3 +499,70 @@ func TestNewLoginKeepsAnUnreadableAccessToken(t *testing.T) {
 		}
 	}
 }
+
+// A symlinked auth.json (dotfiles) is written through the link: the target
+// gets the new login, the link stays a link.
+func TestWriteLoginThroughSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dotfiles := filepath.Join(dir, "dotfiles", "codex-auth.json")
+	if err := os.MkdirAll(filepath.Dir(dotfiles), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dotfiles, []byte(`{"OPENAI_API_KEY":null,"custom":"kept"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "codex", "auth.json")
+	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../dotfiles/codex-auth.json", link); err != nil {
+		t.Fatal(err)
+	}
+	ann := codextest.Identity{Email: "ann@example.com", AccountID: "acc-ann", UserID: "user-ann"}
+	tok := mintAuthTokens(ann, time.Now().Add(time.Hour))
+	if err := codex.WriteLogin(link, tok, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("auth.json is no longer a symlink: %v", err)
+	}
+	af, err := codex.ReadAuthFile(dotfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := af.Login(); err != nil || l.Tokens.RefreshToken != tok.RefreshToken {
+		t.Fatalf("the link's target does not hold the new login: %v", err)
+	}
+	if !strings.Contains(string(af.Bytes()), `"custom": "kept"`) {
+		t.Error("the target's other fields were dropped")
+	}
+	if fi, _ := os.Stat(dotfiles); fi.Mode().Perm() != 0o600 {
+		t.Errorf("target mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+// WriteLogin never starts from an empty document because the file could
+// not be read: the user's other fields would be lost.
+func TestWriteLoginFailsOnAnUnreadableFile(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any file")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.json")
+	orig := []byte(`{"OPENAI_API_KEY":null,"custom":"kept"}`)
+	if err := os.WriteFile(path, orig, 0o000); err != nil {
+		t.Fatal(err)
+	}
+	ann := codextest.Identity{Email: "ann@example.com", AccountID: "acc-ann", UserID: "user-ann"}
+	err := codex.WriteLogin(path, mintAuthTokens(ann, time.Now().Add(time.Hour)), time.Now())
+	if err == nil || !errors.Is(err, os.ErrPermission) {
+		t.Fatalf("WriteLogin over an unreadable file: %v, want a permission error", err)
+	}
+	os.Chmod(path, 0o600)
+	if got, _ := os.ReadFile(path); string(got) != string(orig) {
+		t.Errorf("the file was changed: %s", got)
+	}
+}
+
