@@ -565,4 +565,3 @@ func TestWriteLoginFailsOnAnUnreadableFile(t *testing.T) {
 		t.Errorf("the file was changed: %s", got)
 	}
 }
-
