@@ -231,3 +231,68 @@ func TestRefreshAgainstAHostileTokenEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// A damaged entry in the middle of accounts.json loses only itself: the
+// entries after it are kept, and the damaged one is rebuilt from its tokens
+// in the secret store when they are there, or named in the log when not.
+func TestCorruptEntryInTheMiddleLosesOnlyItself(t *testing.T) {
+	t.Parallel()
+	carol := codextest.Identity{Email: "carol@example.net", AccountID: "ws-carol", UserID: "user-carol"}
+	for _, keepBobsTokens := range []bool{true, false} {
+		ctx := context.Background()
+		root := t.TempDir()
+		mem := secrettest.NewMemory()
+		logs := &syncLog{}
+		opts := Options{Dir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex"), Secrets: mem,
+			Logger: slog.New(slog.NewTextHandler(logs, nil))}
+		s, err := Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bobID string
+		for _, id := range []codextest.Identity{alice, bob, carol} {
+			r, err := s.ImportLogin(ctx, login(t, id, time.Now().Add(time.Hour)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id == bob {
+				bobID = r.Account.ID
+			}
+		}
+		if _, err := s.Rename(ctx, "carol", "work"); err != nil {
+			t.Fatal(err)
+		}
+		good, _ := os.ReadFile(s.Path())
+		bad := bytes.Replace(good, []byte(`"chatgpt_account_id": "ws-bob"`), []byte(`"chatgpt_account_id": ws-bob"`), 1)
+		if bytes.Equal(bad, good) {
+			t.Fatal("the test did not damage bob's entry")
+		}
+		if err := os.WriteFile(s.Path(), bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if !keepBobsTokens {
+			mem.Delete(ctx, bobID)
+		}
+		s, err = Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var aliases []string
+		for _, a := range s.Snapshot().Accounts {
+			aliases = append(aliases, a.Alias)
+		}
+		want := "alice,work"
+		if keepBobsTokens {
+			want = "alice,work,bob"
+		}
+		if got := strings.Join(aliases, ","); got != want {
+			t.Errorf("keep bob's tokens %v: accounts %s, want %s", keepBobsTokens, got, want)
+		}
+		if !keepBobsTokens && !strings.Contains(logs.String(), bobID) {
+			t.Errorf("the log does not name the lost account %s:\n%s", bobID, logs.String())
+		}
+		if len(s.CorruptFiles()) != 1 {
+			t.Errorf("corrupt files kept: %v", s.CorruptFiles())
+		}
+	}
+}

@@ -240,7 +240,7 @@ func (s *Store) change(ctx context.Context, fn func(accs *[]Account) error) erro
 		return err
 	}
 	defer lock.Unlock()
-	accs, err := s.load()
+	accs, err := s.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -260,20 +260,69 @@ func (s *Store) change(ctx context.Context, fn func(accs *[]Account) error) erro
 }
 
 // load reads accounts.json; the caller holds the lock. A corrupt file is
-// moved aside, reported, and replaced by what could be recovered from it.
-func (s *Store) load() ([]Account, error) {
+// moved aside, reported, and replaced by what could be recovered from it:
+// every complete entry, and every lost entry whose tokens the secret store
+// still holds, rebuilt from them. Lost entries whose tokens are not there
+// either are named in the log.
+func (s *Store) load(ctx context.Context) ([]Account, error) {
 	res, err := readAccountsFile(s.path, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
 	if res.corruptPath != "" {
+		accs := res.accounts
+		var rebuilt, gone []string
+		for _, id := range res.lostIDs {
+			if a, ok := s.rebuildFromSecret(ctx, id, accs); ok {
+				accs = append(accs, a)
+				rebuilt = append(rebuilt, a.Label()+" ("+id+")")
+			} else {
+				gone = append(gone, id)
+			}
+		}
 		s.log.Error("accounts.json was corrupt: kept it aside and recovered what it could",
 			"kept_at", res.corruptPath, "recovered_accounts", res.recovered)
-		if err := writeAccountsFile(s.path, res.accounts); err != nil {
+		if len(rebuilt) > 0 {
+			s.log.Warn("rebuilt accounts whose entries were lost from their tokens in the secret store (alias, tags and notes are reset)",
+				"accounts", strings.Join(rebuilt, ", "))
+		}
+		if len(gone) > 0 {
+			s.log.Warn("the damaged accounts.json named accounts that could not be recovered; sign in to them again",
+				"ids", strings.Join(gone, ", "))
+		}
+		if err := writeAccountsFile(s.path, accs); err != nil {
 			return nil, fmt.Errorf("rewriting recovered accounts: %w", err)
 		}
+		return accs, nil
 	}
 	return res.accounts, nil
+}
+
+// rebuildFromSecret makes an account entry for id from the tokens the
+// secret store holds for it, when they are a login of that very id.
+func (s *Store) rebuildFromSecret(ctx context.Context, id string, accs []Account) (Account, bool) {
+	gctx, cancel := context.WithTimeout(ctx, s.secretWriteTimeout)
+	defer cancel()
+	sec, err := s.readSecret(gctx, id)
+	if err != nil {
+		return Account{}, false
+	}
+	l, err := codex.NewLogin(sec.Tokens(""), sec.LastRefresh)
+	if err != nil || IDFor(l.Identity()) != id {
+		return Account{}, false
+	}
+	return Account{
+		ID:               id,
+		Alias:            uniqueAlias(accs, defaultAlias(l.IDClaims.Email, id), id),
+		Email:            l.IDClaims.Email,
+		Plan:             l.IDClaims.PlanType,
+		ChatGPTAccountID: l.Identity().ChatGPTAccountID,
+		ChatGPTUserID:    l.Identity().ChatGPTUserID,
+		Order:            nextOrder(accs),
+		TokenExpiry:      l.Expiry,
+		LastRefresh:      l.LastRefresh,
+		AddedAt:          s.opts.Now().UTC(),
+	}, true
 }
 
 // Reload re-reads accounts.json and auth.json (another process changed
@@ -284,7 +333,7 @@ func (s *Store) Reload(ctx context.Context) error {
 		return err
 	}
 	defer lock.Unlock()
-	accs, err := s.load()
+	accs, err := s.load(ctx)
 	if err != nil {
 		return err
 	}
