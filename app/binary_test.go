@@ -72,15 +72,21 @@ func newProc(t *testing.T, bin string) *proc {
 	}
 	p.backend.SetTokenValid(p.auth.IsValidAccess)
 	home := filepath.Join(root, "home")
+	// A short runtime directory: a unix socket path has ~100 bytes.
+	runtime, err := os.MkdirTemp("", "qv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(runtime) })
 	p.env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=en_US.UTF-8",
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR=" + filepath.Join(home, ".runtime"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR=" + runtime,
 		"QUIVER_CONFIG_DIR=" + p.paths.ConfigDir, "CODEX_HOME=" + p.paths.CodexHome,
 		"QUIVER_SECRETS=file", "QUIVER_PASSPHRASE=" + passphrase,
 		codex.ChatGPTBaseURLEnv + "=" + p.backend.URL, codex.AuthIssuerEnv + "=" + p.auth.URL,
 	}
-	for _, d := range []string{p.paths.ConfigDir, p.paths.CodexHome, filepath.Join(home, ".runtime")} {
+	for _, d := range []string{p.paths.ConfigDir, p.paths.CodexHome} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -328,6 +334,65 @@ func TestBinaryAgainstAHostileWorld(t *testing.T) {
 		}
 		if !bytes.Contains(af.Bytes(), []byte(`"dotfiles_note": "mine"`)) {
 			t.Error("the target's own fields were dropped")
+		}
+	})
+
+	// Item 1, background side: `quiver --headless` polls every account
+	// while the CDN challenges /wham/usage. Nobody is logged out, nothing
+	// is spent, the account shows one status line, and the log says it
+	// once (not once per account and retry).
+	t.Run("headless poller through a CDN challenge", func(t *testing.T) {
+		p := newProc(t, bin)
+		p.signIn(ann)
+		p.signIn(ben)
+		p.must("switch", "ann")
+		p.backend.ChallengeUsage(-1)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmd := exec.CommandContext(ctx, p.bin, "--headless")
+		cmd.Env = p.env
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stderr, &stderr
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		stopped := false
+		stop := func() {
+			if !stopped {
+				stopped = true
+				cancel()
+				cmd.Wait()
+			}
+		}
+		defer stop()
+		const line = "upstream blocked the usage check (CDN challenge); retrying in 5m"
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			data, _ := os.ReadFile(p.paths.AccountsFile())
+			if bytes.Contains(data, []byte(line)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				stop()
+				logData, _ := os.ReadFile(p.paths.LogFile())
+				t.Fatalf("no account shows %q after 30 s\nlog:\n%s\nstderr:\n%s", line, logData, stderr.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		stop()
+		p.assertNothingSpent()
+		for alias, a := range p.listed() {
+			if a["state"] == "needs-login" || a["needs_login"] == true {
+				t.Errorf("%s after a CDN challenge: %v", alias, a)
+			}
+		}
+		logData, _ := os.ReadFile(p.paths.LogFile())
+		if n := bytes.Count(logData, []byte("upstream blocked the usage check")); n != 1 {
+			t.Errorf("the log says the upstream blocked the check %d times, want once:\n%s", n, logData)
+		}
+		if reqs := p.backend.Requests(); len(reqs) != 1 {
+			t.Errorf("%d usage requests during the block, want 1 (the poll backs off as a whole)", len(reqs))
 		}
 	})
 

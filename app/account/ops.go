@@ -88,11 +88,15 @@ func (s *Store) importLocked(ctx context.Context, accs *[]Account, l codex.Login
 // logImport says what an import did; from names where the login came from
 // when it was not a plain import.
 func (s *Store) logImport(res ImportResult, from string) {
+	attrs := []any{"account", res.Account.Label(), "id", res.Account.ID}
+	if from != "" {
+		attrs = append(attrs, "from", from)
+	}
 	switch {
 	case res.Created:
-		s.log.Info("imported new account", "account", res.Account.Label(), "id", res.Account.ID, "plan", res.Account.Plan, "from", from)
+		s.log.Info("imported new account", append(attrs, "plan", res.Account.Plan)...)
 	case res.Adopted:
-		s.log.Info("took newer tokens for account", "account", res.Account.Label(), "id", res.Account.ID, "from", from)
+		s.log.Info("took newer tokens for account", attrs...)
 	}
 }
 
