@@ -396,6 +396,38 @@ func TestBinaryAgainstAHostileWorld(t *testing.T) {
 		}
 	})
 
+	// Item 2: the token endpoint answers an HTML challenge, an HTML 5xx,
+	// garbage, then a 200 whose access token is not a JWT. `quiver
+	// refresh` says each failure in one line and logs nobody out; the
+	// opaque answer is kept; no refresh token is ever presented twice.
+	t.Run("refresh through a hostile token endpoint", func(t *testing.T) {
+		p := newProc(t, bin)
+		p.signIn(ann)
+		for _, f := range []struct {
+			fault  codextest.TokenFault
+			status int
+		}{{codextest.TokenHTMLError, 403}, {codextest.TokenHTMLError, 502}, {codextest.TokenGarbage, 0}} {
+			p.auth.SetTokenFault(f.fault, f.status, 1)
+			res := p.run(nil, "refresh", "ann")
+			if res.code == 0 || !strings.Contains(res.stdout, "failed:") {
+				t.Errorf("fault %v/%d: quiver refresh: exit %d, %q", f.fault, f.status, res.code, res.stdout)
+			}
+			if a := p.listed()["ann"]; a["state"] == "needs-login" {
+				t.Fatalf("fault %v/%d logged ann out: %v", f.fault, f.status, a)
+			}
+		}
+		p.auth.SetTokenFault(codextest.TokenOpaqueAccess, 0, 1)
+		p.must("refresh", "ann")
+		sec := p.storedSecret(ann)
+		if _, err := codex.ParseClaims(sec.Access); err == nil || !p.auth.IsValidAccess(sec.Access) {
+			t.Fatal("the opaque access token of a granted refresh was not kept")
+		}
+		p.must("refresh", "ann")
+		if st := p.auth.Stats(); st.Reuses != 0 || st.Refreshes != 2 {
+			t.Errorf("stats %+v: want 2 refreshes, no reuse", st)
+		}
+	})
+
 	// Item 8: an http issuer on another host is refused by name.
 	t.Run("cleartext upstream refused", func(t *testing.T) {
 		p := newProc(t, bin)
