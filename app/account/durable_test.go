@@ -3,6 +3,7 @@ package account
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -294,5 +295,31 @@ func TestCorruptEntryInTheMiddleLosesOnlyItself(t *testing.T) {
 		if len(s.CorruptFiles()) != 1 {
 			t.Errorf("corrupt files kept: %v", s.CorruptFiles())
 		}
+	}
+}
+
+// An access token whose exp makes no sense (1e300) is neither "never
+// expires" nor "expired long ago": its expiry is unknown, and the login is
+// refreshed by age, 7 days after it was issued.
+func TestNonsenseExpiryIsRefreshedByAge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	issued := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	tok := login(t, alice, time.Now().Add(time.Hour)).Tokens
+	tok.AccessToken = "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(`{"exp":1e300}`)) + ".c2ln"
+	l, err := codex.NewLogin(tok, issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.ImportLogin(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := e.store.Tokens(ctx, IDFor(l.Identity()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due := sec.DueAt(); !due.Equal(issued.Add(refreshMaxAge)) {
+		t.Errorf("DueAt = %v, want 7 days after issue (%v)", due, issued.Add(refreshMaxAge))
 	}
 }
