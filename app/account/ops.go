@@ -15,6 +15,7 @@ type ImportResult struct {
 	Account Account
 	Created bool // a new account
 	Adopted bool // an existing account took the login's tokens
+	Older   bool // an existing account kept its tokens: the login's were issued before them
 }
 
 // ImportLogin stores a login: a new identity becomes a new account; a known
@@ -82,7 +83,13 @@ func (s *Store) importLocked(ctx context.Context, accs *[]Account, l codex.Login
 			a.Plan = l.IDClaims.PlanType
 		}
 	}
-	return ImportResult{Account: *a, Adopted: adopt}, nil
+	older := false
+	if !adopt {
+		if cur, err := s.readSecret(ctx, id); err == nil && (cur.Refresh != l.Tokens.RefreshToken || cur.Access != l.Tokens.AccessToken) {
+			older = true
+		}
+	}
+	return ImportResult{Account: *a, Adopted: adopt, Older: older}, nil
 }
 
 // logImport says what an import did; from names where the login came from
@@ -97,6 +104,8 @@ func (s *Store) logImport(res ImportResult, from string) {
 		s.log.Info("imported new account", append(attrs, "plan", res.Account.Plan)...)
 	case res.Adopted:
 		s.log.Info("took newer tokens for account", attrs...)
+	case res.Older && from == "":
+		s.log.Warn("ignored an older login for a known account (its tokens were issued before the stored ones)", attrs...)
 	}
 }
 
@@ -115,7 +124,6 @@ func (s *Store) isNewer(ctx context.Context, id string, l codex.Login) (bool, er
 	if l.Expiry.After(cur.Expires) || l.LastRefresh.After(cur.LastRefresh) {
 		return true, nil
 	}
-	s.log.Warn("ignored an older login for a known account (its tokens were issued before the stored ones)", "id", id)
 	return false, nil
 }
 
