@@ -451,3 +451,12 @@ func TestRefreshRefusesCleartextIssuer(t *testing.T) {
 		t.Fatalf("Refresh against http://auth.example.com: %v, want ErrInsecureUpstream", err)
 	}
 }
+
+func TestLoginRefusesCleartextIssuer(t *testing.T) {
+	t.Parallel()
+	cfg := codex.OAuthConfig{Issuer: "http://auth.example.com", CallbackAddr: "127.0.0.1:0"}
+	_, err := cfg.Login(context.Background(), codex.LoginOptions{PrintURL: func(string) {}})
+	if !errors.Is(err, codex.ErrInsecureUpstream) {
+		t.Fatalf("Login against http://auth.example.com: %v, want ErrInsecureUpstream", err)
+	}
+}
