@@ -431,7 +431,8 @@ func (s *Store) writeAuthFileLocked(t codex.Tokens, lastRefresh time.Time, backu
 // takeInAuthFileLocked takes in the login auth.json holds, when it is newer
 // than what Quiver has: the Codex CLI refreshes inside auth.json on its own,
 // at any moment, and its new refresh token may be the only valid one. A
-// known account adopts the tokens; a new login becomes an account. Every
+// known account adopts the tokens; a login of no known account is left to
+// the backup (never imported behind the user's back). Every
 // writer of auth.json calls this first, under the lock, with the accounts
 // being changed. A missing or unusable file takes nothing in.
 func (s *Store) takeInAuthFileLocked(ctx context.Context, accs *[]Account) error {
@@ -444,6 +445,14 @@ func (s *Store) takeInAuthFileLocked(ctx context.Context, accs *[]Account) error
 	}
 	l, err := af.Login()
 	if err != nil {
+		return nil
+	}
+	id := IDFor(l.Identity())
+	if !slices.ContainsFunc(*accs, func(a Account) bool { return a.ID == id }) {
+		// Not one of ours (a `codex login` Quiver has not seen, or a login
+		// the user removed): it is not imported behind the user's back;
+		// the write keeps it in auth.json.quiver-backup.
+		s.log.Info("auth.json held a login Quiver does not manage; it is kept in auth.json"+backupSuffix, "id", id)
 		return nil
 	}
 	res, err := s.importLocked(ctx, accs, l)
