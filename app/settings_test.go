@@ -78,18 +78,18 @@ func TestNewRefusesACleartextUpstreamInTheEnvironment(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
+type settingsLog struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *settingsLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *settingsLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
@@ -99,7 +99,7 @@ func (l *lockedBuffer) String() string {
 // file parses, never moves it aside, and applies the finished file.
 func TestSettingsWatcherWaitsForAFinishedWrite(t *testing.T) {
 	root := t.TempDir()
-	logs := &lockedBuffer{}
+	logs := &settingsLog{}
 	a, err := New(context.Background(), Options{
 		Paths:   Paths{ConfigDir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex")},
 		Secrets: secrettest.NewMemory(),
