@@ -69,6 +69,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if err := CheckUpstreamEnv(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Paths.ConfigDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating config directory: %w", err)
 	}
@@ -324,17 +327,31 @@ func (a *App) handleAuthEvent(ctx context.Context, ev watcher.Event) {
 	}
 }
 
-// watchSettingsFile applies settings another Quiver process saved (the
-// window process, a second CLI call): the proxy restarts when its settings
-// or key changed, subscribers get the new State.
+// acceptSettings tells the watcher whether settings.json's content is
+// complete: an editor's half-written file is read again after the
+// debounce, never applied, never moved aside.
+func acceptSettings(data []byte) error {
+	_, err := ParseSettings(data)
+	return err
+}
+
+// watchSettingsFile applies settings another Quiver process (the window
+// process, a second CLI call) or the user's editor saved: the proxy
+// restarts when its settings or key changed, subscribers get the new State.
+// Content that stays invalid is reported and the current settings are kept;
+// the file is left as it is for the user to fix.
 func (a *App) watchSettingsFile(ctx context.Context) error {
-	return a.watchFile(ctx, watcher.Options{Path: a.paths.SettingsFile()}, func(ev watcher.Event) {
-		if ev.Removed || ev.Err != nil {
+	return a.watchFile(ctx, watcher.Options{Path: a.paths.SettingsFile(), Accept: acceptSettings}, func(ev watcher.Event) {
+		if ev.Removed {
 			return
 		}
-		s, err := LoadSettings(a.paths.SettingsFile(), a.now())
+		if ev.Err != nil {
+			a.log.Warn("settings.json changed but is not valid; kept the current settings (the file is left as it is)", "err", ev.Err)
+			return
+		}
+		s, err := ParseSettings(ev.Data)
 		if err != nil {
-			a.log.Warn("reloading settings changed by another Quiver process", "err", err)
+			a.log.Warn("settings.json changed but is not valid; kept the current settings", "err", err)
 			return
 		}
 		a.applySettings(s)

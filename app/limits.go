@@ -11,8 +11,13 @@ import (
 )
 
 // FetchLimits asks the ChatGPT backend for account id's rate limits (this
-// spends no quota) and stores them. A 401/403 refreshes the tokens once and
-// asks again; refused again, the account needs a new login.
+// spends no quota) and stores them. A refusal of the token (401, or a 403
+// naming a token error) refreshes the tokens once and asks again; refused
+// again, the account needs a new login. Any other 403 (a CDN challenge, a
+// block) says nothing about the login: the error matches
+// codex.ErrUsageBlocked, no refresh token is spent, and the account and its
+// last figures stay as they were. So does an answer whose figures make no
+// sense (codex.ErrUsageMalformed).
 func (a *App) FetchLimits(ctx context.Context, id string) (account.Usage, error) {
 	acc, err := a.store.Resolve(id)
 	if err != nil {
@@ -40,7 +45,13 @@ func (a *App) FetchLimits(ctx context.Context, id string) (account.Usage, error)
 			return account.Usage{}, fmt.Errorf("%w: %s", account.ErrNeedsLogin, acc.Label())
 		}
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, codex.ErrUsageBlocked):
+		return account.Usage{}, &usageBlockedError{account: acc.Label(), cause: err}
+	case errors.Is(err, codex.ErrUsageMalformed):
+		a.log.Warn("ignored a usage answer that makes no sense; kept the last good figures", "account", acc.Label(), "err", err)
+		return account.Usage{}, fmt.Errorf("fetching limits of %s: %w; kept the last good figures", acc.Label(), err)
+	case err != nil:
 		return account.Usage{}, fmt.Errorf("fetching limits of %s: %w", acc.Label(), err)
 	}
 	au := account.UsageFromCodex(u, "usage")
@@ -48,6 +59,36 @@ func (a *App) FetchLimits(ctx context.Context, id string) (account.Usage, error)
 		return au, err
 	}
 	return au, nil
+}
+
+// usageBlockedError is FetchLimits' one-line error for a blocked usage
+// check; it unwraps to the *codex.UsageStatusError (and so to
+// codex.ErrUsageBlocked).
+type usageBlockedError struct {
+	account string
+	cause   error
+}
+
+func (e *usageBlockedError) Error() string {
+	return "fetching limits of " + e.account + ": " + codex.ErrUsageBlocked.Error() + " (" + blockedDetail(e.cause) +
+		"); not a login problem: the account and its last figures are kept"
+}
+
+func (e *usageBlockedError) Unwrap() error { return e.cause }
+
+// blockedDetail says what kind of block err was, for one line: "CDN
+// challenge", or the status and code.
+func blockedDetail(err error) string {
+	var se *codex.UsageStatusError
+	switch {
+	case !errors.As(err, &se):
+		return "refused"
+	case se.Challenge:
+		return "CDN challenge"
+	case se.Code != "":
+		return fmt.Sprintf("HTTP %d %s", se.Status, se.Code)
+	}
+	return fmt.Sprintf("HTTP %d", se.Status)
 }
 
 // Poll cadence: the active account more often than the rest; at once after
@@ -65,11 +106,21 @@ const (
 // waking each account is polled once when its time comes. While the
 // network is down every fetch fails and backs off, up to an hour.
 
-// pollUsage keeps every account's limits current until ctx ends.
+// pollUsage keeps every account's limits current until ctx ends. A block
+// of the usage check (a CDN challenge) is the upstream's, not an account's:
+// the whole poll backs off, every account and its figures are kept, no
+// refresh token is spent, and the user is told once — one log line when it
+// starts and one when it ends, and the account's one-line status in the
+// window — not once per account and retry.
 func (a *App) pollUsage(ctx context.Context) error {
 	next := map[string]time.Time{}
 	fails := map[string]int{}
+	var blockedUntil time.Time
+	blocks := 0
 	a.store.Schedule(ctx, func(now time.Time, snap account.Snapshot) time.Time {
+		if now.Before(blockedUntil) {
+			return blockedUntil
+		}
 		var wake time.Time
 		for _, acc := range snap.Accounts {
 			if acc.NeedsLogin || acc.Disabled || acc.Exported {
@@ -88,6 +139,20 @@ func (a *App) pollUsage(ctx context.Context) error {
 				switch {
 				case ctx.Err() != nil:
 					return time.Time{}
+				case errors.Is(err, codex.ErrUsageBlocked):
+					blocks++
+					wait := min(pollActive<<min(blocks-1, 6), pollRetryMax)
+					blockedUntil = now.Add(wait)
+					note := fmt.Sprintf("upstream blocked the usage check (%s); retrying in %s", blockedDetail(err), shortDuration(wait))
+					if blocks == 1 {
+						a.log.Warn(note+"; accounts and their figures are kept", "account", acc.Label())
+					} else {
+						a.log.Debug(note, "account", acc.Label())
+					}
+					if serr := a.store.SetLastError(ctx, acc.ID, note); serr != nil {
+						a.log.Warn("recording the usage check's status", "err", serr)
+					}
+					return blockedUntil
 				case err != nil:
 					fails[acc.ID]++
 					wait := min(pollActive<<min(fails[acc.ID]-1, 6), pollRetryMax)
@@ -95,6 +160,10 @@ func (a *App) pollUsage(ctx context.Context) error {
 					a.log.Warn("fetching limits failed; will retry", "account", acc.Label(), "in", wait.String(), "err", err)
 				default:
 					delete(fails, acc.ID)
+					if blocks > 0 {
+						a.log.Info("the usage check works again", "after_blocks", blocks)
+						blocks = 0
+					}
 					due = now.Add(pollInterval(acc, snap.ActiveID))
 				}
 			}
@@ -140,4 +209,15 @@ func nextReset(acc account.Account, now time.Time) time.Time {
 		}
 	}
 	return t
+}
+
+// shortDuration prints d in its largest whole unit: "5m", "1h", "40s".
+func shortDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
 }

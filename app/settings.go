@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/quiver-app/quiver/app/atomicfile"
+	"github.com/quiver-app/quiver/app/codex"
 )
 
 // Rotation strategies of the proxy.
@@ -65,26 +67,86 @@ func (s Settings) Validate() error {
 	if s.WarnPercent <= 0 || s.WarnPercent >= 100 {
 		return fmt.Errorf("warn threshold %v%% must be between 1 and 99", s.WarnPercent)
 	}
+	return s.validateUpstreams()
+}
+
+// validateUpstreams checks the upstream URL settings: https, or http to a
+// loopback host only (tokens travel to them).
+func (s Settings) validateUpstreams() error {
+	if s.ChatGPTBaseURL != "" {
+		if err := codex.CheckUpstreamURL("chatgpt_base_url", s.ChatGPTBaseURL); err != nil {
+			return err
+		}
+	}
+	if s.AuthIssuer != "" {
+		if err := codex.CheckUpstreamURL("auth_issuer", s.AuthIssuer); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// LoadSettings reads path; a missing file gives the defaults. A file that
-// does not parse is kept aside (.corrupt-<time>) and the defaults are used.
-func LoadSettings(path string, now time.Time) (Settings, error) {
+// CheckUpstreamEnv checks the upstream URLs the environment overrides
+// (QUIVER_CHATGPT_BASE_URL, QUIVER_AUTH_ISSUER): https, or http to a
+// loopback host only. The error names the variable.
+func CheckUpstreamEnv() error {
+	for _, name := range []string{codex.ChatGPTBaseURLEnv, codex.AuthIssuerEnv} {
+		if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+			if err := codex.CheckUpstreamURL(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// maxSettingsFile bounds what is read of settings.json.
+const maxSettingsFile = 1 << 20
+
+// ParseSettings decodes settings.json's content over the defaults and
+// validates it.
+func ParseSettings(data []byte) (Settings, error) {
 	s := DefaultSettings()
-	data, err := os.ReadFile(path)
+	if err := json.Unmarshal(data, &s); err != nil {
+		return DefaultSettings(), fmt.Errorf("settings.json is not valid JSON: %w", err)
+	}
+	return s, s.Validate()
+}
+
+// LoadSettings reads path; a missing file gives the defaults. A file that
+// does not parse, or holds an invalid strategy or threshold, is kept aside
+// (.corrupt-<time>) and the defaults are used. An upstream URL that is not
+// allowed (http to a host that is not loopback) is dropped, not used, and
+// reported by name; the file is left as it is.
+func LoadSettings(path string, now time.Time) (Settings, error) {
+	data, err := atomicfile.ReadFile(path, maxSettingsFile)
 	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
+		return DefaultSettings(), nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("reading settings: %w", err)
+		return DefaultSettings(), fmt.Errorf("reading settings: %w", err)
 	}
-	if err := json.Unmarshal(data, &s); err != nil || s.Validate() != nil {
-		aside := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format("20060102T150405Z"))
-		os.Rename(path, aside)
-		return DefaultSettings(), fmt.Errorf("settings.json was invalid; kept it as %s and used the defaults", filepath.Base(aside))
+	s, err := ParseSettings(data)
+	if err == nil {
+		return s, nil
 	}
-	return s, nil
+	if uerr := s.validateUpstreams(); uerr != nil {
+		s.ChatGPTBaseURL, s.AuthIssuer = keepAllowedURL(s.ChatGPTBaseURL), keepAllowedURL(s.AuthIssuer)
+		if s.Validate() == nil {
+			return s, fmt.Errorf("settings.json: %w; the default is used instead", uerr)
+		}
+	}
+	aside := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format("20060102T150405Z"))
+	os.Rename(path, aside)
+	return DefaultSettings(), fmt.Errorf("settings.json was invalid (%v); kept it as %s and used the defaults", err, filepath.Base(aside))
+}
+
+// keepAllowedURL returns u when it is an allowed upstream URL, else "".
+func keepAllowedURL(u string) string {
+	if u == "" || codex.CheckUpstreamURL("", u) != nil {
+		return ""
+	}
+	return u
 }
 
 // SaveSettings writes s to path atomically.

@@ -2,9 +2,10 @@ package watcher
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
-	"os"
+
+	"github.com/quiver-app/quiver/app/atomicfile"
 )
 
 // read looks at the settled file and decides what, if anything, to send.
@@ -60,28 +61,16 @@ func (l *loop) retry(why string, err error) bool {
 	return true
 }
 
-// readFile reads path whole, refusing files larger than MaxFileSize.
-// Anything but a regular file (a directory, a FIFO that would block the
-// open) is refused.
+// readFile reads path whole, refusing files larger than MaxFileSize and
+// anything but a regular file (a directory, a FIFO that would block the
+// open).
 func readFile(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
+	data, err := atomicfile.ReadFile(path, MaxFileSize)
+	switch {
+	case errors.Is(err, atomicfile.ErrNotRegular):
 		return nil, fmt.Errorf("reading %s: %w", path, ErrNotRegular)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if len(data) > MaxFileSize {
+	case errors.Is(err, atomicfile.ErrTooLarge):
 		return nil, fmt.Errorf("reading %s: %w (over %d bytes)", path, ErrTooLarge, MaxFileSize)
 	}
-	return data, nil
+	return data, err
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"time"
 
 	"github.com/quiver-app/quiver/app/atomicfile"
@@ -33,13 +35,20 @@ type loadResult struct {
 	corruptPath string
 	// recovered is how many accounts were salvaged from a corrupt file.
 	recovered int
+	// lostIDs are ids of account entries the corrupt file named but that
+	// could not be read back: their tokens may still be in the secret store.
+	lostIDs []string
 }
+
+// maxAccountsFile bounds what is read of accounts.json.
+const maxAccountsFile = 16 << 20
 
 // readAccountsFile loads path. A missing file is an empty list. A file that
 // does not parse is moved aside to path.corrupt-<time>, and every complete
-// account entry that can be read from it is returned.
+// account entry that can be read from it is returned. It reads only a
+// regular file of bounded size (never blocks on a FIFO).
 func readAccountsFile(path string, now time.Time) (loadResult, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, maxAccountsFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return loadResult{}, nil
 	}
@@ -57,36 +66,44 @@ func readAccountsFile(path string, now time.Time) (loadResult, error) {
 	if err := os.Rename(path, aside); err != nil {
 		return loadResult{}, fmt.Errorf("%s is corrupt and could not be moved aside: %w", fileName, err)
 	}
-	recovered := salvageAccounts(data)
-	return loadResult{accounts: recovered, corruptPath: aside, recovered: len(recovered)}, nil
+	recovered, lost := salvageAccounts(data)
+	return loadResult{accounts: recovered, corruptPath: aside, recovered: len(recovered), lostIDs: lost}, nil
 }
 
-// salvageAccounts reads the complete entries of the "accounts" array of a
-// damaged file, stopping at the first one that does not parse.
-func salvageAccounts(data []byte) []Account {
-	i := bytes.Index(data, []byte(`"accounts"`))
-	if i < 0 {
-		return nil
-	}
-	j := bytes.IndexByte(data[i:], '[')
-	if j < 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data[i+j:]))
-	if _, err := dec.Token(); err != nil { // the '['
-		return nil
-	}
-	var out []Account
-	for dec.More() {
+// salvageAccounts reads every complete, valid entry of a damaged file,
+// skipping the ones that do not parse: a bad entry in the middle (even one
+// with a broken string) does not lose the ones after it. Entries are found
+// where they start (Quiver writes "id" first in each), each decoded on its
+// own. lost are the ids named in the file whose entries could not be read.
+func salvageAccounts(data []byte) (out []Account, lost []string) {
+	for _, loc := range entryStart.FindAllIndex(data, -1) {
 		var a Account
-		if err := dec.Decode(&a); err != nil {
-			break
+		if err := json.NewDecoder(bytes.NewReader(data[loc[0]:])).Decode(&a); err != nil || a.ID == "" || a.ChatGPTAccountID == "" {
+			continue
 		}
-		if a.ID != "" && a.ChatGPTAccountID != "" {
+		if !slices.ContainsFunc(out, func(x Account) bool { return x.ID == a.ID }) {
 			out = append(out, a)
 		}
 	}
-	return out
+	return out, lostIDsIn(data, out)
+}
+
+// entryStart finds where an account entry begins.
+var entryStart = regexp.MustCompile(`\{\s*"id"\s*:`)
+
+// accountIDPattern finds the local ids (12 hex digits) of account entries.
+var accountIDPattern = regexp.MustCompile(`"id"\s*:\s*"([0-9a-f]{12})"`)
+
+// lostIDsIn returns the account ids data names that are not in kept.
+func lostIDsIn(data []byte, kept []Account) []string {
+	var lost []string
+	for _, m := range accountIDPattern.FindAllSubmatch(data, -1) {
+		id := string(m[1])
+		if !slices.ContainsFunc(kept, func(a Account) bool { return a.ID == id }) && !slices.Contains(lost, id) {
+			lost = append(lost, id)
+		}
+	}
+	return lost
 }
 
 func writeAccountsFile(path string, accounts []Account) error {

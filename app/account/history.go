@@ -2,6 +2,7 @@ package account
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,16 +34,18 @@ func (s *Store) History(id string) ([]Sample, error) {
 	return s.readHistory(id)
 }
 
+// maxHistoryFile bounds what is read of one history file.
+const maxHistoryFile = 32 << 20
+
 func (s *Store) readHistory(id string) (samples []Sample, err error) {
-	f, err := os.Open(s.historyPath(id))
+	data, err := atomicfile.ReadFile(s.historyPath(id), maxHistoryFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading usage history: %w", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		var smp Sample
 		if json.Unmarshal(sc.Bytes(), &smp) != nil {
@@ -62,6 +65,11 @@ func (s *Store) appendHistory(id string, smp Sample) error {
 	line, err := json.Marshal(smp)
 	if err != nil {
 		return err
+	}
+	// Only ever append to a regular file: opening a FIFO for writing
+	// would block while the accounts lock is held.
+	if fi, err := os.Stat(s.historyPath(id)); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("usage history %s: %w", s.historyPath(id), atomicfile.ErrNotRegular)
 	}
 	f, err := os.OpenFile(s.historyPath(id), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

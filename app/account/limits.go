@@ -43,6 +43,7 @@ func (s *Store) RecordUsage(ctx context.Context, id string, u Usage) error {
 			s.log.Warn("recording usage history", "id", id, "err", err)
 		}
 		a.Usage = &u
+		a.LastError = "" // the check works: whatever went wrong before is over
 		if u.Plan != "" {
 			a.Plan = u.Plan
 		}
@@ -100,4 +101,15 @@ func (s *Store) ClearCooldown(ctx context.Context, ref string) (Account, error) 
 		return nil
 	})
 	return acc, err
+}
+
+// SetLastError records a one-line status of account id's background work
+// (e.g. "upstream blocked the usage check (CDN challenge); retrying in
+// 5m"), shown with the account until the next successful check. It changes
+// nothing else: not the figures, not the rotation.
+func (s *Store) SetLastError(ctx context.Context, id, msg string) error {
+	return s.Update(ctx, id, func(a *Account) error {
+		a.LastError = msg
+		return nil
+	})
 }

@@ -15,6 +15,7 @@ type ImportResult struct {
 	Account Account
 	Created bool // a new account
 	Adopted bool // an existing account took the login's tokens
+	Older   bool // an existing account kept its tokens: the login's were issued before them
 }
 
 // ImportLogin stores a login: a new identity becomes a new account; a known
@@ -23,61 +24,89 @@ type ImportResult struct {
 // store before the metadata names the account.
 func (s *Store) ImportLogin(ctx context.Context, l codex.Login) (ImportResult, error) {
 	var res ImportResult
-	id := IDFor(l.Identity())
 	err := s.change(ctx, func(accs *[]Account) error {
-		i := slices.IndexFunc(*accs, func(a Account) bool { return a.ID == id })
-		if i < 0 {
-			if err := s.writeSecret(ctx, id, secretFromLogin(l)); err != nil {
-				return err
-			}
-			a := Account{
-				ID:               id,
-				Alias:            uniqueAlias(*accs, defaultAlias(l.IDClaims.Email, id), id),
-				Email:            l.IDClaims.Email,
-				Plan:             l.IDClaims.PlanType,
-				ChatGPTAccountID: l.Identity().ChatGPTAccountID,
-				ChatGPTUserID:    l.Identity().ChatGPTUserID,
-				Order:            nextOrder(*accs),
-				TokenExpiry:      l.Expiry,
-				LastRefresh:      l.LastRefresh,
-				AddedAt:          s.opts.Now().UTC(),
-			}
-			*accs = append(*accs, a)
-			res = ImportResult{Account: a, Created: true}
-			return nil
-		}
-		a := &(*accs)[i]
-		adopt, err := s.isNewer(ctx, id, l)
-		if err != nil {
-			return err
-		}
-		if adopt {
-			if err := s.writeSecret(ctx, id, secretFromLogin(l)); err != nil {
-				return err
-			}
-			a.TokenExpiry = l.Expiry
-			a.LastRefresh = l.LastRefresh
-			a.NeedsLogin, a.NeedsLoginReason, a.LastError = false, "", ""
-			if l.IDClaims.Email != "" {
-				a.Email = l.IDClaims.Email
-			}
-			if l.IDClaims.PlanType != "" {
-				a.Plan = l.IDClaims.PlanType
-			}
-		}
-		res = ImportResult{Account: *a, Adopted: adopt}
-		return nil
+		var err error
+		res, err = s.importLocked(ctx, accs, l)
+		return err
 	})
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("importing login: %w", err)
 	}
+	s.logImport(res, "")
+	return res, nil
+}
+
+// importLocked is ImportLogin's change of accs; the caller holds the lock.
+// The tokens of a known account are stored as refreshed ones (they may be
+// the only valid copy: see storeRefreshed).
+func (s *Store) importLocked(ctx context.Context, accs *[]Account, l codex.Login) (ImportResult, error) {
+	id := IDFor(l.Identity())
+	if l.AccessProblem != "" {
+		s.log.Warn("the login's access token claims are unreadable; its expiry is taken as unknown (refreshed by age)", "id", id, "problem", l.AccessProblem)
+	}
+	i := slices.IndexFunc(*accs, func(a Account) bool { return a.ID == id })
+	if i < 0 {
+		if err := s.writeSecret(ctx, id, secretFromLogin(l)); err != nil {
+			return ImportResult{}, err
+		}
+		a := Account{
+			ID:               id,
+			Alias:            uniqueAlias(*accs, defaultAlias(l.IDClaims.Email, id), id),
+			Email:            l.IDClaims.Email,
+			Plan:             l.IDClaims.PlanType,
+			ChatGPTAccountID: l.Identity().ChatGPTAccountID,
+			ChatGPTUserID:    l.Identity().ChatGPTUserID,
+			Order:            nextOrder(*accs),
+			TokenExpiry:      l.Expiry,
+			LastRefresh:      l.LastRefresh,
+			AddedAt:          s.opts.Now().UTC(),
+		}
+		*accs = append(*accs, a)
+		return ImportResult{Account: a, Created: true}, nil
+	}
+	a := &(*accs)[i]
+	adopt, err := s.isNewer(ctx, id, l)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if adopt {
+		if _, err := s.storeRefreshed(ctx, id, secretFromLogin(l)); err != nil {
+			return ImportResult{}, err
+		}
+		a.TokenExpiry = l.Expiry
+		a.LastRefresh = l.LastRefresh
+		a.NeedsLogin, a.NeedsLoginReason, a.LastError = false, "", ""
+		if l.IDClaims.Email != "" {
+			a.Email = l.IDClaims.Email
+		}
+		if l.IDClaims.PlanType != "" {
+			a.Plan = l.IDClaims.PlanType
+		}
+	}
+	older := false
+	if !adopt {
+		if cur, err := s.readSecret(ctx, id); err == nil && (cur.Refresh != l.Tokens.RefreshToken || cur.Access != l.Tokens.AccessToken) {
+			older = true
+		}
+	}
+	return ImportResult{Account: *a, Adopted: adopt, Older: older}, nil
+}
+
+// logImport says what an import did; from names where the login came from
+// when it was not a plain import.
+func (s *Store) logImport(res ImportResult, from string) {
+	attrs := []any{"account", res.Account.Label(), "id", res.Account.ID}
+	if from != "" {
+		attrs = append(attrs, "from", from)
+	}
 	switch {
 	case res.Created:
-		s.log.Info("imported new account", "account", res.Account.Label(), "id", res.Account.ID, "plan", res.Account.Plan)
+		s.log.Info("imported new account", append(attrs, "plan", res.Account.Plan)...)
 	case res.Adopted:
-		s.log.Info("took newer tokens for account", "account", res.Account.Label(), "id", res.Account.ID)
+		s.log.Info("took newer tokens for account", attrs...)
+	case res.Older && from == "":
+		s.log.Warn("ignored an older login for a known account (its tokens were issued before the stored ones)", attrs...)
 	}
-	return res, nil
 }
 
 // isNewer reports whether l's tokens should replace the stored ones: they
@@ -95,7 +124,6 @@ func (s *Store) isNewer(ctx context.Context, id string, l codex.Login) (bool, er
 	if l.Expiry.After(cur.Expires) || l.LastRefresh.After(cur.LastRefresh) {
 		return true, nil
 	}
-	s.log.Warn("ignored an older login for a known account (its tokens were issued before the stored ones)", "id", id)
 	return false, nil
 }
 
@@ -123,11 +151,17 @@ func (s *Store) ImportAuthFile(ctx context.Context, path string) (ImportResult, 
 }
 
 // Switch makes ref the active account: its tokens are written to auth.json
-// (atomically, 0600, unknown fields kept, the previous file kept as
-// auth.json.quiver-backup).
+// (atomically, 0600, unknown fields kept, through a symlink, the previous
+// file kept as auth.json.quiver-backup), after taking in a newer login the
+// file held (the Codex CLI refreshes there on its own).
 func (s *Store) Switch(ctx context.Context, ref string) (Account, error) {
 	var out Account
 	err := s.change(ctx, func(accs *[]Account) error {
+		// The Codex CLI may have refreshed the login in auth.json since
+		// anyone looked: take its new tokens in before overwriting them.
+		if err := s.takeInAuthFileLocked(ctx, accs); err != nil {
+			return err
+		}
 		a, err := resolve(*accs, ref)
 		if err != nil {
 			return err
@@ -139,7 +173,7 @@ func (s *Store) Switch(ctx context.Context, ref string) (Account, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.writeAuthLocked(sec.Tokens(a.ChatGPTAccountID), sec.LastRefresh); err != nil {
+		if err := s.writeAuthFileLocked(sec.Tokens(a.ChatGPTAccountID), sec.LastRefresh, true); err != nil {
 			return err
 		}
 		out = a
@@ -190,6 +224,7 @@ func (s *Store) Remove(ctx context.Context, ref string) (Account, error) {
 		if err := s.opts.Secrets.Delete(ctx, a.ID); err != nil {
 			return fmt.Errorf("deleting tokens of %s: %w", a.Label(), err)
 		}
+		s.dropPending(a.ID)
 		*accs = slices.DeleteFunc(*accs, func(x Account) bool { return x.ID == a.ID })
 		out = a
 		return nil
@@ -209,25 +244,51 @@ func (s *Store) Tokens(ctx context.Context, id string) (Secret, error) {
 // SaveTokens stores freshly refreshed tokens of account id: the secret store
 // first, then auth.json when it holds this account, all under the lock and
 // before the call returns, so nothing uses the spent refresh token again.
+//
+// The tokens are the only valid ones once the old refresh token is spent,
+// so they are kept whatever fails: the caller's context is not used for the
+// writes (a spent deadline cannot drop them), the secret store is tried a
+// few times, and then the pending file (see storeRefreshed) takes them; the
+// account then says so in its status line. An error means they could not be
+// kept anywhere.
 func (s *Store) SaveTokens(ctx context.Context, id string, l codex.Login) error {
-	return s.change(ctx, func(accs *[]Account) error {
+	ctx = context.WithoutCancel(ctx)
+	sec := secretFromLogin(l)
+	stored := false
+	err := s.change(ctx, func(accs *[]Account) error {
 		i := slices.IndexFunc(*accs, func(a Account) bool { return a.ID == id })
 		if i < 0 {
 			return fmt.Errorf("%w: %s", ErrNoAccount, id)
 		}
-		if err := s.writeSecret(ctx, id, secretFromLogin(l)); err != nil {
+		pending, err := s.storeRefreshed(ctx, id, sec)
+		if err != nil {
 			return err
 		}
+		stored = true
 		if s.activeIn(*accs) == id {
-			if err := codex.WriteLogin(s.AuthPath(), l.Tokens, l.LastRefresh); err != nil {
+			if err := s.takeInAuthFileLocked(ctx, accs); err != nil {
+				return err
+			}
+			if err := s.writeAuthFileLocked(l.Tokens, l.LastRefresh, false); err != nil {
 				return fmt.Errorf("keeping auth.json fresh: %w", err)
 			}
 		}
 		a := &(*accs)[i]
 		a.TokenExpiry, a.LastRefresh = l.Expiry, l.LastRefresh
 		a.NeedsLogin, a.NeedsLoginReason, a.LastError = false, "", ""
+		if pending {
+			a.LastError = "the keyring did not take the new tokens; they are kept in a private file in Quiver's config directory until it does"
+		}
 		return nil
 	})
+	if err != nil && !stored {
+		// The lock or accounts.json failed before the tokens were kept:
+		// keep them anyway, without the lock (nothing else has them).
+		if _, serr := s.storeRefreshed(ctx, id, sec); serr != nil {
+			return fmt.Errorf("storing refreshed tokens: %w; %w", err, serr)
+		}
+	}
+	return err
 }
 
 // MarkNeedsLogin takes account id out of rotation until it signs in again.

@@ -34,11 +34,14 @@ type Refresher struct {
 	// (codex.NeedsLogin); the account is then marked needs-login.
 	terminal func(error) bool
 	group    singleflight.Group
+	// timeout bounds one refresh: the lock, the token endpoint and the
+	// reading around it (storing the result has its own time).
+	timeout time.Duration
 }
 
 // NewRefresher makes a Refresher for store's accounts.
 func NewRefresher(store *Store, endpoint TokenEndpoint, terminal func(error) bool) *Refresher {
-	return &Refresher{store: store, endpoint: endpoint, terminal: terminal}
+	return &Refresher{store: store, endpoint: endpoint, terminal: terminal, timeout: refreshTimeout}
 }
 
 // Refresh timing: refresh well before the access token expires, earlier
@@ -52,9 +55,15 @@ const (
 
 // DueAt is when the tokens should be refreshed: 3 days before they expire
 // (at most a third of their lifetime before), or 7 days after they were
-// issued, whichever comes first.
+// issued, whichever comes first; 7 days after they were issued when the
+// expiry is not known; zero (at once) when neither is known.
 func (s Secret) DueAt() time.Time {
 	if s.Expires.IsZero() {
+		// No usable expiry (an opaque access token, or one whose exp made
+		// no sense): refresh by age.
+		if !s.LastRefresh.IsZero() {
+			return s.LastRefresh.Add(refreshMaxAge)
+		}
 		return time.Time{}
 	}
 	margin := refreshMargin
@@ -95,7 +104,7 @@ func (r *Refresher) refresh(ctx context.Context, id string, reason RefreshReason
 		// Detached from one caller's cancellation: the refresh, once
 		// started, must finish and be stored, or the spent refresh token
 		// would be lost with it.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
 		defer cancel()
 		return r.refreshLocked(rctx, id, reason, staleAccess, why)
 	})
@@ -143,6 +152,16 @@ func (r *Refresher) refreshLocked(ctx context.Context, id string, reason Refresh
 		return cur, nil
 	}
 	tokens, err := r.endpoint.Refresh(ctx, cur.Refresh)
+	if err != nil && tokens.RefreshToken != "" && tokens.RefreshToken != cur.Refresh {
+		// A broken 200 that still rotated the refresh token: the old one
+		// is spent, so keep the new one with the access token we had.
+		kept := cur
+		kept.Refresh = tokens.RefreshToken
+		if _, serr := r.store.storeRefreshed(ctx, id, kept); serr != nil {
+			r.store.log.Error("a rotated refresh token could not be kept; the account may need a new login", "account", acc.Label(), "err", serr)
+		}
+		return Secret{}, fmt.Errorf("refreshing tokens of %s: %w", acc.Label(), err)
+	}
 	if err != nil {
 		if r.terminal != nil && r.terminal(err) {
 			if why == "" {
@@ -164,7 +183,22 @@ func (r *Refresher) refreshLocked(ctx context.Context, id string, reason Refresh
 	}
 	l, err := codex.NewLogin(tokens, now.UTC())
 	if err != nil {
-		return Secret{}, fmt.Errorf("refreshing tokens of %s: the new tokens are unusable: %w", acc.Label(), err)
+		// The server granted the refresh (the old token is spent), but its
+		// id_token is unusable: keep the new tokens with the id_token we
+		// had, rather than lose the only valid refresh token.
+		r.store.log.Warn("the refreshed tokens' id_token is unusable; kept the previous one", "account", acc.Label(), "err", err)
+		tokens.IDToken = cur.IDToken
+		if l, err = codex.NewLogin(tokens, now.UTC()); err != nil {
+			kept := cur
+			kept.Access, kept.Refresh, kept.LastRefresh = tokens.AccessToken, tokens.RefreshToken, now.UTC()
+			if _, serr := r.store.storeRefreshed(ctx, id, kept); serr != nil {
+				r.store.log.Error("refreshed tokens could not be kept; the account may need a new login", "account", acc.Label(), "err", serr)
+			}
+			return Secret{}, fmt.Errorf("refreshing tokens of %s: the new tokens are unusable: %w", acc.Label(), err)
+		}
+	}
+	if l.AccessProblem != "" {
+		r.store.log.Warn("the refreshed access token's claims are unreadable; kept it, expiry from expires_in", "account", acc.Label(), "problem", l.AccessProblem)
 	}
 	if err := r.store.SaveTokens(ctx, id, l); err != nil {
 		// The old refresh token is spent; these are the only valid ones.

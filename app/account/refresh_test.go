@@ -29,6 +29,7 @@ func TestDueAt(t *testing.T) {
 		{"thirty-day token: at most 7 days after issue", Secret{LastRefresh: t0, Expires: t0.Add(30 * 24 * time.Hour)}, t0.Add(7 * 24 * time.Hour)},
 		{"issue time unknown", Secret{Expires: t0.Add(10 * 24 * time.Hour)}, t0.Add(7 * 24 * time.Hour)},
 		{"no expiry known", Secret{}, time.Time{}},
+		{"no expiry known: by age", Secret{LastRefresh: t0}, t0.Add(7 * 24 * time.Hour)},
 	}
 	for _, tt := range tests {
 		if got := tt.s.DueAt(); !got.Equal(tt.want) {

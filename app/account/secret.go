@@ -48,7 +48,12 @@ func secretFromLogin(l codex.Login) Secret {
 	}
 }
 
+// readSecret returns id's tokens: those kept aside in the pending file
+// when there are any (they are newer than the store's), else the store's.
 func (s *Store) readSecret(ctx context.Context, id string) (Secret, error) {
+	if sec, ok := s.readPending(id); ok {
+		return sec, nil
+	}
 	raw, err := s.opts.Secrets.Get(ctx, id)
 	if err != nil {
 		return Secret{}, fmt.Errorf("reading tokens of %s: %w", id, err)
@@ -68,5 +73,6 @@ func (s *Store) writeSecret(ctx context.Context, id string, sec Secret) error {
 	if err := s.opts.Secrets.Set(ctx, id, raw); err != nil {
 		return fmt.Errorf("storing tokens of %s: %w", id, err)
 	}
+	s.dropPending(id) // the store holds the newest now
 	return nil
 }

@@ -71,6 +71,8 @@ type Store struct {
 	log      *slog.Logger
 	path     string
 	lockPath string
+	// secretWriteTimeout bounds one attempt at storing refreshed tokens.
+	secretWriteTimeout time.Duration
 
 	mu       sync.Mutex // guards the fields below
 	accounts []Account
@@ -101,10 +103,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		path:     filepath.Join(opts.Dir, fileName),
 		lockPath: filepath.Join(opts.Dir, "accounts.lock"),
 		subs:     map[int]chan Snapshot{},
+
+		secretWriteTimeout: secretWriteTimeout,
 	}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
+	s.adoptPending(ctx)
 	return s, nil
 }
 
@@ -235,7 +240,7 @@ func (s *Store) change(ctx context.Context, fn func(accs *[]Account) error) erro
 		return err
 	}
 	defer lock.Unlock()
-	accs, err := s.load()
+	accs, err := s.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -255,20 +260,69 @@ func (s *Store) change(ctx context.Context, fn func(accs *[]Account) error) erro
 }
 
 // load reads accounts.json; the caller holds the lock. A corrupt file is
-// moved aside, reported, and replaced by what could be recovered from it.
-func (s *Store) load() ([]Account, error) {
+// moved aside, reported, and replaced by what could be recovered from it:
+// every complete entry, and every lost entry whose tokens the secret store
+// still holds, rebuilt from them. Lost entries whose tokens are not there
+// either are named in the log.
+func (s *Store) load(ctx context.Context) ([]Account, error) {
 	res, err := readAccountsFile(s.path, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
 	if res.corruptPath != "" {
+		accs := res.accounts
+		var rebuilt, gone []string
+		for _, id := range res.lostIDs {
+			if a, ok := s.rebuildFromSecret(ctx, id, accs); ok {
+				accs = append(accs, a)
+				rebuilt = append(rebuilt, a.Label()+" ("+id+")")
+			} else {
+				gone = append(gone, id)
+			}
+		}
 		s.log.Error("accounts.json was corrupt: kept it aside and recovered what it could",
 			"kept_at", res.corruptPath, "recovered_accounts", res.recovered)
-		if err := writeAccountsFile(s.path, res.accounts); err != nil {
+		if len(rebuilt) > 0 {
+			s.log.Warn("rebuilt accounts whose entries were lost from their tokens in the secret store (alias, tags and notes are reset)",
+				"accounts", strings.Join(rebuilt, ", "))
+		}
+		if len(gone) > 0 {
+			s.log.Warn("the damaged accounts.json named accounts that could not be recovered; sign in to them again",
+				"ids", strings.Join(gone, ", "))
+		}
+		if err := writeAccountsFile(s.path, accs); err != nil {
 			return nil, fmt.Errorf("rewriting recovered accounts: %w", err)
 		}
+		return accs, nil
 	}
 	return res.accounts, nil
+}
+
+// rebuildFromSecret makes an account entry for id from the tokens the
+// secret store holds for it, when they are a login of that very id.
+func (s *Store) rebuildFromSecret(ctx context.Context, id string, accs []Account) (Account, bool) {
+	gctx, cancel := context.WithTimeout(ctx, s.secretWriteTimeout)
+	defer cancel()
+	sec, err := s.readSecret(gctx, id)
+	if err != nil {
+		return Account{}, false
+	}
+	l, err := codex.NewLogin(sec.Tokens(""), sec.LastRefresh)
+	if err != nil || IDFor(l.Identity()) != id {
+		return Account{}, false
+	}
+	return Account{
+		ID:               id,
+		Alias:            uniqueAlias(accs, defaultAlias(l.IDClaims.Email, id), id),
+		Email:            l.IDClaims.Email,
+		Plan:             l.IDClaims.PlanType,
+		ChatGPTAccountID: l.Identity().ChatGPTAccountID,
+		ChatGPTUserID:    l.Identity().ChatGPTUserID,
+		Order:            nextOrder(accs),
+		TokenExpiry:      l.Expiry,
+		LastRefresh:      l.LastRefresh,
+		AddedAt:          s.opts.Now().UTC(),
+	}, true
 }
 
 // Reload re-reads accounts.json and auth.json (another process changed
@@ -279,7 +333,7 @@ func (s *Store) Reload(ctx context.Context) error {
 		return err
 	}
 	defer lock.Unlock()
-	accs, err := s.load()
+	accs, err := s.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -354,14 +408,57 @@ func validAlias(alias string) bool {
 	return true
 }
 
-// writeAuthLocked writes tokens to auth.json, keeping one backup of the
-// file it replaces. The caller holds the lock.
-func (s *Store) writeAuthLocked(t codex.Tokens, lastRefresh time.Time) error {
+// writeAuthFileLocked writes tokens to auth.json (through a symlink, when
+// it is one); with backup, the file it replaces is kept as
+// auth.json.quiver-backup. The caller holds the lock and has taken in any
+// newer login the file held (takeInAuthFileLocked).
+func (s *Store) writeAuthFileLocked(t codex.Tokens, lastRefresh time.Time, backup bool) error {
 	path := s.AuthPath()
-	if old, err := os.ReadFile(path); err == nil {
-		if err := atomicfile.WriteFile(path+backupSuffix, old, 0o600); err != nil {
-			return fmt.Errorf("backing up auth.json: %w", err)
+	if backup {
+		old, err := atomicfile.ReadFile(path, codex.MaxAuthFileSize)
+		switch {
+		case err == nil:
+			if err := atomicfile.WriteFile(path+backupSuffix, old, 0o600); err != nil {
+				return fmt.Errorf("backing up auth.json: %w", err)
+			}
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("reading auth.json before replacing it (nothing was changed): %w", err)
 		}
 	}
 	return codex.WriteLogin(path, t, lastRefresh)
+}
+
+// takeInAuthFileLocked takes in the login auth.json holds, when it is newer
+// than what Quiver has: the Codex CLI refreshes inside auth.json on its own,
+// at any moment, and its new refresh token may be the only valid one. A
+// known account adopts the tokens; a login of no known account is left to
+// the backup (never imported behind the user's back). Every
+// writer of auth.json calls this first, under the lock, with the accounts
+// being changed. A missing or unusable file takes nothing in.
+func (s *Store) takeInAuthFileLocked(ctx context.Context, accs *[]Account) error {
+	af, err := codex.ReadAuthFile(s.AuthPath())
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.log.Debug("auth.json unreadable before writing it", "err", err)
+		}
+		return nil
+	}
+	l, err := af.Login()
+	if err != nil {
+		return nil
+	}
+	id := IDFor(l.Identity())
+	if !slices.ContainsFunc(*accs, func(a Account) bool { return a.ID == id }) {
+		// Not one of ours (a `codex login` Quiver has not seen, or a login
+		// the user removed): it is not imported behind the user's back;
+		// the write keeps it in auth.json.quiver-backup.
+		s.log.Info("auth.json held a login Quiver does not manage; it is kept in auth.json"+backupSuffix, "id", id)
+		return nil
+	}
+	res, err := s.importLocked(ctx, accs, l)
+	if err != nil {
+		return fmt.Errorf("taking in the login auth.json holds before replacing it: %w", err)
+	}
+	s.logImport(res, "auth.json before it was replaced")
+	return nil
 }

@@ -1,6 +1,9 @@
 // Package atomicfile writes files so that a reader, or a crash, never sees
 // them half-written: the data goes to a temporary file in the same
 // directory, is synced, renamed over the target, and the directory is synced.
+// It also reads them safely (ReadFile: bounded, regular files only, so a
+// FIFO cannot block a lock holder) and follows a symlinked target
+// (ResolveLink) so that a rename replaces the file, not the link.
 package atomicfile
 
 import (

@@ -21,6 +21,10 @@ type Tokens struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
 	AccountID    string `json:"account_id,omitempty"`
+	// ExpiresIn is the token endpoint's expires_in for AccessToken (0 when
+	// unknown). It is used when the access token is not a JWT with a
+	// usable exp, and is never written to auth.json.
+	ExpiresIn time.Duration `json:"-"`
 }
 
 // Identity is what tells two logins apart: one person (user id) can belong
@@ -34,8 +38,13 @@ type Identity struct {
 type Login struct {
 	Tokens      Tokens
 	IDClaims    Claims    // from the id_token
-	Expiry      time.Time // the access token's exp
+	Expiry      time.Time // the access token's exp; zero when unknown
 	LastRefresh time.Time // zero when unknown
+	// AccessProblem says why the access token's claims could not be used
+	// (not a JWT, an exp out of range), for the log; "" when they could.
+	// Such a token is kept all the same: the refresh token beside it may
+	// be the only valid one.
+	AccessProblem string
 }
 
 // Identity returns who this login belongs to.
@@ -59,7 +68,9 @@ var (
 	ErrAuthFileIncomplete = errors.New("auth.json's ChatGPT login is missing a token")
 )
 
-// NewLogin validates tokens and decodes their claims.
+// NewLogin validates tokens and decodes their claims. All three tokens must
+// be present and the id_token a JWT naming the account; the access token's
+// claims are used when it is a JWT (see Login.AccessProblem).
 func NewLogin(t Tokens, lastRefresh time.Time) (Login, error) {
 	if t.IDToken == "" || t.AccessToken == "" || t.RefreshToken == "" {
 		return Login{}, ErrAuthFileIncomplete
@@ -68,9 +79,17 @@ func NewLogin(t Tokens, lastRefresh time.Time) (Login, error) {
 	if err != nil {
 		return Login{}, fmt.Errorf("reading id_token: %w", err)
 	}
+	// The access token's claims only add an expiry and fallbacks: an
+	// access token that is not a JWT (or carries a nonsense exp) is kept,
+	// with the expiry from expires_in when the token endpoint gave one.
 	ac, err := ParseClaims(t.AccessToken)
+	var problem string
 	if err != nil {
-		return Login{}, fmt.Errorf("reading access_token: %w", err)
+		problem = "access_token: " + err.Error()
+		ac = Claims{}
+	}
+	if ac.Expiry.IsZero() && t.ExpiresIn > 0 && !lastRefresh.IsZero() {
+		ac.Expiry = lastRefresh.Add(t.ExpiresIn).UTC()
 	}
 	if t.AccountID == "" {
 		t.AccountID = idc.ChatGPTAccountID
@@ -87,7 +106,7 @@ func NewLogin(t Tokens, lastRefresh time.Time) (Login, error) {
 	if idc.ChatGPTUserID == "" {
 		idc.ChatGPTUserID = ac.ChatGPTUserID
 	}
-	l := Login{Tokens: t, IDClaims: idc, Expiry: ac.Expiry, LastRefresh: lastRefresh}
+	l := Login{Tokens: t, IDClaims: idc, Expiry: ac.Expiry, LastRefresh: lastRefresh, AccessProblem: problem}
 	if l.Identity().ChatGPTAccountID == "" {
 		return Login{}, fmt.Errorf("%w: no ChatGPT account id in the file or the token claims", ErrAuthFileIncomplete)
 	}
@@ -109,10 +128,16 @@ func ParseAuthFile(data []byte) (*AuthFile, error) {
 	return &AuthFile{fields: fields}, nil
 }
 
-// ReadAuthFile reads and decodes path. A missing file gives an error that
+// MaxAuthFileSize bounds what is read of an auth.json (a real one is a few
+// KiB).
+const MaxAuthFileSize = 1 << 20
+
+// ReadAuthFile reads and decodes path: a regular file (a symlink is
+// followed) of at most MaxAuthFileSize bytes; a FIFO or a device is refused
+// rather than blocking the caller. A missing file gives an error that
 // matches os.ErrNotExist.
 func ReadAuthFile(path string) (*AuthFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadFile(path, MaxAuthFileSize)
 	if err != nil {
 		return nil, err
 	}
@@ -185,13 +210,23 @@ func (a *AuthFile) Bytes() []byte {
 
 // WriteLogin writes login into the auth.json at path, keeping the fields of
 // the file already there (when it parses), atomically and with mode 0600.
-// The directory is created (0700) when missing.
+// A symlinked auth.json (dotfiles) is written through the link: its target
+// is replaced and the link stays. The directory is created (0700) when
+// missing. A file that exists but cannot be read (permission denied, not a
+// regular file) fails the write: starting from an empty document would drop
+// the user's other fields.
 func WriteLogin(path string, t Tokens, lastRefresh time.Time) error {
+	path, err := atomicfile.ResolveLink(path)
+	if err != nil {
+		return fmt.Errorf("writing auth.json: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
 	af, err := ReadAuthFile(path)
 	switch {
+	case errors.Is(err, os.ErrNotExist):
+		af = &AuthFile{fields: map[string]json.RawMessage{}}
 	case errors.Is(err, ErrAuthFileNotJSON):
 		// Never overwrite a file we cannot read without keeping it.
 		aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405.000000000Z"))
@@ -200,7 +235,7 @@ func WriteLogin(path string, t Tokens, lastRefresh time.Time) error {
 		}
 		af = &AuthFile{fields: map[string]json.RawMessage{}}
 	case err != nil:
-		af = &AuthFile{fields: map[string]json.RawMessage{}}
+		return fmt.Errorf("reading auth.json before writing it (nothing was changed): %w", err)
 	}
 	af.SetLogin(t, lastRefresh)
 	if err := atomicfile.WriteFile(path, af.Bytes(), 0o600); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,15 +99,6 @@ func TestNewLogin(t *testing.T) {
 		{
 			name:    "id token does not decode",
 			tokens:  func() codex.Tokens { t := mintAuthTokens(authAnn, exp); t.IDToken = "opaque-id-token-value"; return t }(),
-			wantErr: codex.ErrMalformedJWT,
-		},
-		{
-			name: "access token does not decode",
-			tokens: func() codex.Tokens {
-				t := mintAuthTokens(authAnn, exp)
-				t.AccessToken = "hdr.%%%%payload%%%%.sig"
-				return t
-			}(),
 			wantErr: codex.ErrMalformedJWT,
 		},
 	}
@@ -475,5 +467,101 @@ func TestWriteLoginOverCorruptFile(t *testing.T) {
 	kept, _ := filepath.Glob(filepath.Join(dir, "auth.json.corrupt*"))
 	if err == nil && len(kept) == 0 {
 		t.Fatal("WriteLogin silently overwrote an auth.json that does not parse (DESIGN.md: keep it aside as .corrupt-<time>)")
+	}
+}
+
+// An access token that is not a JWT (some token endpoints answer opaque
+// ones) or carries a nonsense exp is kept, not rejected: the refresh token
+// beside it may be the only valid one. The expiry comes from expires_in.
+func TestNewLoginKeepsAnUnreadableAccessToken(t *testing.T) {
+	t.Parallel()
+	last := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	ann := codextest.Identity{Email: "ann@example.com", AccountID: "acc-ann", UserID: "user-ann"}
+	for _, access := range []string{"at_opaque-not-a-jwt", "hdr.%%%%payload%%%%.sig", jwtWithPayload(`{"exp":1e300}`, nil)} {
+		tok := mintAuthTokens(ann, last.Add(time.Hour))
+		tok.AccessToken = access
+		tok.ExpiresIn = 10 * 24 * time.Hour
+		l, err := codex.NewLogin(tok, last)
+		if err != nil {
+			t.Fatalf("NewLogin with access token %.12q…: %v", access, err)
+		}
+		if l.Tokens.AccessToken != access || l.Tokens.RefreshToken != tok.RefreshToken {
+			t.Error("the tokens were not kept as given")
+		}
+		if want := last.Add(10 * 24 * time.Hour); !l.Expiry.Equal(want) {
+			t.Errorf("Expiry = %v, want %v (from expires_in)", l.Expiry, want)
+		}
+		if l.AccessProblem == "" || strings.Contains(l.AccessProblem, access) {
+			t.Errorf("AccessProblem = %q: empty, or quotes the token", l.AccessProblem)
+		}
+		if l.Identity().ChatGPTAccountID != "acc-ann" {
+			t.Errorf("identity %+v", l.Identity())
+		}
+	}
+}
+
+// A symlinked auth.json (dotfiles) is written through the link: the target
+// gets the new login, the link stays a link.
+func TestWriteLoginThroughSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dotfiles := filepath.Join(dir, "dotfiles", "codex-auth.json")
+	if err := os.MkdirAll(filepath.Dir(dotfiles), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dotfiles, []byte(`{"OPENAI_API_KEY":null,"custom":"kept"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "codex", "auth.json")
+	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../dotfiles/codex-auth.json", link); err != nil {
+		t.Fatal(err)
+	}
+	ann := codextest.Identity{Email: "ann@example.com", AccountID: "acc-ann", UserID: "user-ann"}
+	tok := mintAuthTokens(ann, time.Now().Add(time.Hour))
+	if err := codex.WriteLogin(link, tok, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("auth.json is no longer a symlink: %v", err)
+	}
+	af, err := codex.ReadAuthFile(dotfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := af.Login(); err != nil || l.Tokens.RefreshToken != tok.RefreshToken {
+		t.Fatalf("the link's target does not hold the new login: %v", err)
+	}
+	if !strings.Contains(string(af.Bytes()), `"custom": "kept"`) {
+		t.Error("the target's other fields were dropped")
+	}
+	if fi, _ := os.Stat(dotfiles); fi.Mode().Perm() != 0o600 {
+		t.Errorf("target mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+// WriteLogin never starts from an empty document because the file could
+// not be read: the user's other fields would be lost.
+func TestWriteLoginFailsOnAnUnreadableFile(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any file")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.json")
+	orig := []byte(`{"OPENAI_API_KEY":null,"custom":"kept"}`)
+	if err := os.WriteFile(path, orig, 0o000); err != nil {
+		t.Fatal(err)
+	}
+	ann := codextest.Identity{Email: "ann@example.com", AccountID: "acc-ann", UserID: "user-ann"}
+	err := codex.WriteLogin(path, mintAuthTokens(ann, time.Now().Add(time.Hour)), time.Now())
+	if err == nil || !errors.Is(err, os.ErrPermission) {
+		t.Fatalf("WriteLogin over an unreadable file: %v, want a permission error", err)
+	}
+	os.Chmod(path, 0o600)
+	if got, _ := os.ReadFile(path); string(got) != string(orig) {
+		t.Errorf("the file was changed: %s", got)
 	}
 }

@@ -291,17 +291,7 @@ func emptyConfig(b []byte) bool {
 
 // resolveConfigPath follows a symlinked config (dotfile managers link them)
 // so that the atomic rename replaces the target, not the link.
-func resolveConfigPath(path string) (string, error) {
-	info, err := os.Lstat(path)
-	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
-		return path, nil
-	}
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return "", fmt.Errorf("following the symlink %s: %w", path, err)
-	}
-	return target, nil
-}
+func resolveConfigPath(path string) (string, error) { return atomicfile.ResolveLink(path) }
 
 // connectCodexConfig returns old with Quiver's provider in it.
 func connectCodexConfig(old []byte, c CodexConnection) ([]byte, []string, error) {

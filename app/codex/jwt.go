@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -75,6 +76,11 @@ func ParseClaims(token string) (Claims, error) {
 		secs, err := raw.Exp.Float64()
 		if err != nil {
 			return Claims{}, fmt.Errorf("%w: exp is not a number", ErrMalformedJWT)
+		}
+		// An exp of 0, a negative one or 1e300 is not a time: taken as is
+		// it would mean "never refresh" (or overflow into the past).
+		if secs <= 0 || secs >= maxEpoch || math.IsNaN(secs) {
+			return Claims{}, fmt.Errorf("%w: exp %g is out of range", ErrMalformedJWT, secs)
 		}
 		c.Expiry = time.Unix(int64(secs), 0).UTC()
 	}

@@ -89,6 +89,16 @@ func TestParseClaims(t *testing.T) {
 			wantErr: "not",
 		},
 		{
+			name:    "exp far beyond any time",
+			token:   jwtWithPayload(`{"exp":1e300}`, nil),
+			wantErr: "out of range",
+		},
+		{
+			name:    "exp negative",
+			token:   jwtWithPayload(`{"exp":-5}`, nil),
+			wantErr: "out of range",
+		},
+		{
 			name:  "padded payload",
 			token: jwtWithPayload(`{"email":"pad@b.c"}`, base64.URLEncoding),
 			want:  codex.Claims{Email: "pad@b.c"},

@@ -34,6 +34,8 @@ const (
 	oauthMaxBody = 1 << 20
 	// oauthDefaultTimeout bounds one token request when no HTTPClient is set.
 	oauthDefaultTimeout = 30 * time.Second
+	// maxExpiresIn bounds a believable expires_in (seconds): a year.
+	maxExpiresIn = 366 * 24 * 60 * 60
 )
 
 // loginScopes are the scopes the Codex CLI asks for; offline_access is what
@@ -130,7 +132,10 @@ var ErrBadTokenResponse = errors.New("token endpoint answered without a usable a
 // an access token, so a rotated refresh token is never thrown away.
 //
 // Errors: an *OAuthError for an answer from the server (NeedsLogin tells a
-// dead login from a transient failure); a wrapped transport error otherwise.
+// dead login from a transient failure); ErrBadTokenResponse for a 200
+// without an access token, with the returned Tokens holding a rotated
+// refresh token when the answer had one (keep it: the old one is spent); a
+// wrapped transport error otherwise.
 func (c OAuthConfig) Refresh(ctx context.Context, refreshToken string) (Tokens, error) {
 	if refreshToken == "" {
 		return Tokens{}, errors.New("refreshing tokens: no refresh token")
@@ -147,9 +152,20 @@ func (c OAuthConfig) Refresh(ctx context.Context, refreshToken string) (Tokens, 
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(body, &tr); err != nil || tr.AccessToken == "" {
+		// A 200 may still carry the rotated refresh token (the old one is
+		// spent): hand it back with the error so the caller keeps it.
+		var partial struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if json.Unmarshal(body, &partial) == nil && partial.RefreshToken != "" && partial.RefreshToken != refreshToken {
+			return Tokens{RefreshToken: partial.RefreshToken}, fmt.Errorf("refreshing tokens: %w", ErrBadTokenResponse)
+		}
 		return Tokens{}, fmt.Errorf("refreshing tokens: %w", ErrBadTokenResponse)
 	}
 	t := Tokens{IDToken: tr.IDToken, AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken}
+	if tr.ExpiresIn > 0 && tr.ExpiresIn < maxExpiresIn {
+		t.ExpiresIn = time.Duration(tr.ExpiresIn) * time.Second
+	}
 	if t.RefreshToken == "" {
 		t.RefreshToken = refreshToken
 	}
@@ -183,6 +199,9 @@ func (c OAuthConfig) Revoke(ctx context.Context, token string) error {
 // other status becomes an *OAuthError holding only the error's code and a
 // truncated description, never the body itself.
 func (c OAuthConfig) postForm(ctx context.Context, endpoint string, form url.Values) ([]byte, error) {
+	if err := CheckUpstreamURL("auth issuer", c.issuer()); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("building request: %w", err)

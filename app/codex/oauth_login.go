@@ -60,6 +60,9 @@ func (c OAuthConfig) Login(ctx context.Context, o LoginOptions) (Login, error) {
 	if o.OpenURL == nil && o.PrintURL == nil {
 		return Login{}, errors.New("signing in: LoginOptions needs OpenURL or PrintURL")
 	}
+	if err := CheckUpstreamURL("auth issuer", c.issuer()); err != nil {
+		return Login{}, fmt.Errorf("signing in: %w", err)
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -369,3 +369,94 @@ func TestDefaultOAuthConfig(t *testing.T) {
 		t.Errorf("Issuer with %s set = %q", codex.AuthIssuerEnv, got)
 	}
 }
+
+// TestRefreshAgainstHostileTokenEndpoint: an HTML error page (a CDN
+// challenge, a load balancer's 5xx), a 200 with garbage, a stalled answer:
+// none is a dead login, none consumes the refresh token, and the same token
+// works once the endpoint is well again.
+func TestRefreshAgainstHostileTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		fault  codextest.TokenFault
+		status int
+	}{
+		{"CDN challenge 403", codextest.TokenHTMLError, http.StatusForbidden},
+		{"HTML 502", codextest.TokenHTMLError, http.StatusBadGateway},
+		{"HTML 503", codextest.TokenHTMLError, http.StatusServiceUnavailable},
+		{"200 garbage", codextest.TokenGarbage, 0},
+		{"stall", codextest.TokenStall, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := codextest.NewAuthServer(t)
+			cfg := s.OAuthConfig()
+			tok := s.Issue(alice, time.Hour)
+			s.SetTokenFault(tt.fault, tt.status, 1)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			got, err := cfg.Refresh(ctx, tok.RefreshToken)
+			if err == nil {
+				t.Fatal("Refresh succeeded against a faulty endpoint")
+			}
+			if codex.NeedsLogin(err) {
+				t.Errorf("NeedsLogin(%v) = true: a transient failure would log the account out", err)
+			}
+			if got.RefreshToken != "" {
+				t.Errorf("a refresh token came back from an answer that had none")
+			}
+			assertNoSecret(t, err, tok.RefreshToken)
+			if _, err := cfg.Refresh(context.Background(), tok.RefreshToken); err != nil {
+				t.Errorf("retry with the same token: %v", err)
+			}
+			if st := s.Stats(); st.Reuses != 0 || st.Refreshes != 1 {
+				t.Errorf("stats %+v: want 1 refresh, no reuse", st)
+			}
+		})
+	}
+}
+
+// A 200 whose access token is not a JWT is a granted refresh: the new
+// tokens come back, none is rejected.
+func TestRefreshKeepsAnOpaqueAccessToken(t *testing.T) {
+	t.Parallel()
+	s := codextest.NewAuthServer(t)
+	cfg := s.OAuthConfig()
+	tok := s.Issue(alice, time.Hour)
+	s.SetTokenFault(codextest.TokenOpaqueAccess, 0, 1)
+	got, err := cfg.Refresh(context.Background(), tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if got.RefreshToken == "" || got.RefreshToken == tok.RefreshToken || !s.IsValidAccess(got.AccessToken) {
+		t.Fatal("the granted tokens did not come back")
+	}
+	if _, err := codex.ParseClaims(got.AccessToken); err == nil {
+		t.Fatal("the fake did not answer an opaque access token")
+	}
+	if got.ExpiresIn <= 0 {
+		t.Errorf("ExpiresIn = %v, want the answer's expires_in", got.ExpiresIn)
+	}
+	l, err := codex.NewLogin(got, time.Now())
+	if err != nil || l.Expiry.IsZero() {
+		t.Errorf("NewLogin of the refreshed tokens: %v (expiry %v)", err, l.Expiry)
+	}
+}
+
+func TestRefreshRefusesCleartextIssuer(t *testing.T) {
+	t.Parallel()
+	cfg := codex.OAuthConfig{Issuer: "http://auth.example.com"}
+	if _, err := cfg.Refresh(context.Background(), "rt_x"); !errors.Is(err, codex.ErrInsecureUpstream) {
+		t.Fatalf("Refresh against http://auth.example.com: %v, want ErrInsecureUpstream", err)
+	}
+}
+
+func TestLoginRefusesCleartextIssuer(t *testing.T) {
+	t.Parallel()
+	cfg := codex.OAuthConfig{Issuer: "http://auth.example.com", CallbackAddr: "127.0.0.1:0"}
+	_, err := cfg.Login(context.Background(), codex.LoginOptions{PrintURL: func(string) {}})
+	if !errors.Is(err, codex.ErrInsecureUpstream) {
+		t.Fatalf("Login against http://auth.example.com: %v, want ErrInsecureUpstream", err)
+	}
+}

@@ -47,7 +47,7 @@ func ParseRateLimitHeaders(h http.Header, now time.Time) (Usage, bool) {
 
 func headerWindow(h http.Header, prefix string, now time.Time) (Window, bool) {
 	used, ok := headerNumber(h, prefix+"-used-percent")
-	if !ok {
+	if !ok || used.v < 0 { // a negative share of a limit makes no sense
 		return Window{}, false
 	}
 	w := Window{UsedPercent: used.v}

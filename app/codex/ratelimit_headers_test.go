@@ -85,6 +85,14 @@ func TestParseRateLimitHeaders(t *testing.T) {
 			ok: false,
 		},
 		{
+			name: "a negative percentage is no window",
+			h: xcodexHeader(
+				"x-codex-primary-used-percent", "-20",
+				"x-codex-primary-window-minutes", "300",
+			),
+			ok: false,
+		},
+		{
 			name: "bad minutes leave the length unknown",
 			h: xcodexHeader(
 				"x-codex-primary-used-percent", "12",

@@ -196,9 +196,13 @@ type wireAdditional struct {
 // Allowed is !limit_reached when the server omits it, and true when the body
 // carries no rate_limit at all.
 //
-// Values of the wrong type are treated as absent. A body that is not a JSON
-// object, or that carries none of plan_type, rate_limit and credits (an error
-// body, for example), gives an error matching ErrUsageMalformed.
+// Values of the wrong type are treated as absent, except where they would
+// replace good figures with made-up ones: a rate_limit that is not an object
+// (nor null), a rate_limit that says nothing, or a window whose used_percent
+// is not a number or is negative gives an error matching ErrUsageMalformed,
+// so the caller keeps the last good figures. So does a body that is not a
+// JSON object, or that carries none of plan_type, rate_limit and credits (an
+// error body, for example).
 func ParseUsage(data []byte, now time.Time) (Usage, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil || probe == nil {
@@ -214,8 +218,18 @@ func ParseUsage(data []byte, now time.Time) (Usage, error) {
 	decodeLeniently(data, &w)
 
 	u := Usage{Plan: w.PlanType.text(), Allowed: true, FetchedAt: now}
+	if hasLimit && !w.RateLimit.ok && !isNull(probe["rate_limit"]) {
+		return Usage{}, fmt.Errorf("%w: rate_limit is not an object", ErrUsageMalformed)
+	}
 	if w.RateLimit.ok {
-		u.Allowed, u.LimitReached, u.Windows = w.RateLimit.v.decode(now)
+		rl := &w.RateLimit.v
+		if err := rl.check(); err != nil {
+			return Usage{}, fmt.Errorf("%w: rate_limit: %w", ErrUsageMalformed, err)
+		}
+		u.Allowed, u.LimitReached, u.Windows = rl.decode(now)
+		if len(u.Windows) == 0 && !rl.Allowed.ok && !rl.LimitReached.ok {
+			return Usage{}, fmt.Errorf("%w: rate_limit says nothing (no window, no allowed or limit_reached)", ErrUsageMalformed)
+		}
 	}
 	if c := w.Credits; c.ok {
 		u.Credits = &Credits{
@@ -242,6 +256,32 @@ func ParseUsage(data []byte, now time.Time) (Usage, error) {
 // types below never fail. The caller has already checked data is JSON.
 func decodeLeniently(data []byte, v any) {
 	_ = json.Unmarshal(data, v)
+}
+
+// check rejects a rate_limit whose windows carry figures that make no
+// sense: a used_percent that is not a number, or is negative. Such an
+// answer must not replace good figures.
+func (r *wireRateLimit) check() error {
+	for _, slot := range []struct {
+		name string
+		w    object[wireWindow]
+	}{{"primary_window", r.Primary}, {"secondary_window", r.Secondary}} {
+		if !slot.w.ok {
+			continue
+		}
+		p := slot.w.v.UsedPercent
+		switch {
+		case p.bad:
+			return fmt.Errorf("%s.used_percent is not a number", slot.name)
+		case p.ok && p.v < 0:
+			return fmt.Errorf("%s.used_percent is negative (%v)", slot.name, p.v)
+		}
+	}
+	return nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
 func (r *wireRateLimit) decode(now time.Time) (allowed, limitReached bool, windows []Window) {
@@ -326,25 +366,33 @@ func (o *object[T]) UnmarshalJSON(b []byte) error {
 }
 
 // flexNumber is a JSON number that may also arrive as a numeric string or
-// null. Anything else decodes as absent.
+// null. Anything else decodes as absent, with bad set (null is absent and
+// not bad).
 type flexNumber struct {
-	v  float64
-	ok bool
+	v   float64
+	ok  bool
+	bad bool // present, not null, and not a finite number
 }
 
 func (n *flexNumber) UnmarshalJSON(b []byte) error {
 	*n = flexNumber{}
 	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if json.Unmarshal(b, &s) != nil {
+			n.bad = true
 			return nil
 		}
 		b = []byte(strings.TrimSpace(s))
 	}
 	if v, err := strconv.ParseFloat(string(b), 64); err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
 		*n = flexNumber{v: v, ok: true}
+		return nil
 	}
+	n.bad = true
 	return nil
 }
 

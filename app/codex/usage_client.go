@@ -55,31 +55,47 @@ func DefaultBaseURL() string {
 	return DefaultChatGPTBaseURL
 }
 
-// ErrUsageUnauthorized is matched by the error Fetch returns for 401 and
-// 403: the access token is not accepted, so the account needs a refresh or a
-// new login (the caller decides which).
+// ErrUsageUnauthorized is matched by the error Fetch returns when the
+// access token is not accepted: a 401, or a 403 whose JSON body names a
+// token error (see ClassifyRefusal). The account needs a refresh or a new
+// login (the caller decides which).
 var ErrUsageUnauthorized = errors.New("usage endpoint refused the login")
+
+// ErrUsageBlocked is matched by the error Fetch returns for any other 403:
+// a CDN bot challenge (HTML, cf-mitigated), a block, a region refusal. It
+// says nothing about the tokens: back off, keep the account and its last
+// figures, and spend no refresh token.
+var ErrUsageBlocked = errors.New("upstream blocked the usage check")
 
 // UsageStatusError is a non-2xx answer from the usage endpoint. It never
 // holds a token or a response body: only the status and the server's error
 // code, when it gave one that looks like a code.
 type UsageStatusError struct {
-	Status int
-	Code   string // e.g. "token_expired"; "" when none
+	Status    int
+	Code      string  // e.g. "token_expired"; "" when none
+	Refusal   Refusal // what a 401/403 means for the login
+	Challenge bool    // the answer was a CDN challenge (cf-mitigated, or an HTML page)
 }
 
 func (e *UsageStatusError) Error() string {
 	msg := "usage endpoint answered " + strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
-	if e.Code != "" {
+	switch {
+	case e.Code != "":
 		msg += " (" + e.Code + ")"
+	case e.Challenge:
+		msg += " (CDN challenge)"
 	}
 	return msg
 }
 
-// Unwrap makes 401 and 403 match ErrUsageUnauthorized.
+// Unwrap makes a token refusal match ErrUsageUnauthorized and any other
+// 403 match ErrUsageBlocked.
 func (e *UsageStatusError) Unwrap() error {
-	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
+	switch e.Refusal {
+	case TokenRejected:
 		return ErrUsageUnauthorized
+	case Blocked:
+		return ErrUsageBlocked
 	}
 	return nil
 }
@@ -105,6 +121,9 @@ func (c UsageClient) Fetch(ctx context.Context, accessToken, chatgptAccountID st
 	base := strings.TrimRight(c.BaseURL, "/")
 	if base == "" {
 		base = DefaultBaseURL()
+	}
+	if err := CheckUpstreamURL("chatgpt_base_url", base); err != nil {
+		return Usage{}, fmt.Errorf("fetching usage: %w", err)
 	}
 	var err error
 	for _, path := range []string{"/wham/usage", "/codex/usage"} {
@@ -150,7 +169,12 @@ func (c UsageClient) fetch(ctx context.Context, url, accessToken, accountID stri
 		return Usage{}, fmt.Errorf("reading usage response: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return Usage{}, fmt.Errorf("fetching usage: %w", &UsageStatusError{Status: resp.StatusCode, Code: errorCode(body)})
+		return Usage{}, fmt.Errorf("fetching usage: %w", &UsageStatusError{
+			Status:    resp.StatusCode,
+			Code:      errorCode(body),
+			Refusal:   ClassifyRefusal(resp.StatusCode, resp.Header, body),
+			Challenge: isChallenge(resp.Header),
+		})
 	}
 	u, err := ParseUsage(body, time.Now())
 	if err != nil {
@@ -195,4 +219,14 @@ func errorCode(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// isChallenge reports whether an answer looks like a CDN's bot challenge or
+// error page rather than the backend's own JSON.
+func isChallenge(h http.Header) bool {
+	if h.Get("Cf-Mitigated") != "" {
+		return true
+	}
+	ct := strings.ToLower(h.Get("Content-Type"))
+	return strings.HasPrefix(ct, "text/html")
 }

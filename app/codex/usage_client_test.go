@@ -150,6 +150,7 @@ func TestFetchErrors(t *testing.T) {
 		name         string
 		replies      map[string]usageReply
 		unauthorized bool
+		blocked      bool
 		status       int
 		code         string
 		paths        string
@@ -165,14 +166,24 @@ func TestFetchErrors(t *testing.T) {
 			unauthorized: true, status: 401, code: "Unauthorized", paths: "/wham/usage",
 		},
 		{
-			name:         "403 html",
-			replies:      map[string]usageReply{"/wham/usage": {403, `<html>` + secret + `</html>`}},
-			unauthorized: true, status: 403, paths: "/wham/usage",
+			name:    "403 html is a block, not a token error",
+			replies: map[string]usageReply{"/wham/usage": {403, `<html>` + secret + `</html>`}},
+			blocked: true, status: 403, paths: "/wham/usage",
 		},
 		{
-			name:         "403 code in error string",
-			replies:      map[string]usageReply{"/wham/usage": {403, `{"error":"unsupported_country_region_territory"}`}},
-			unauthorized: true, status: 403, code: "unsupported_country_region_territory", paths: "/wham/usage",
+			name:    "403 region refusal is a block",
+			replies: map[string]usageReply{"/wham/usage": {403, `{"error":"unsupported_country_region_territory"}`}},
+			blocked: true, status: 403, code: "unsupported_country_region_territory", paths: "/wham/usage",
+		},
+		{
+			name:    "403 without a body is a block",
+			replies: map[string]usageReply{"/wham/usage": {403, ``}},
+			blocked: true, status: 403, paths: "/wham/usage",
+		},
+		{
+			name:         "403 naming a token error is a token refusal",
+			replies:      map[string]usageReply{"/wham/usage": {403, `{"error":{"code":"token_invalidated","message":"x"}}`}},
+			unauthorized: true, status: 403, code: "token_invalidated", paths: "/wham/usage",
 		},
 		{
 			name:         "free text is no code",
@@ -216,6 +227,9 @@ func TestFetchErrors(t *testing.T) {
 			}
 			if errors.Is(err, codex.ErrUsageUnauthorized) != tt.unauthorized {
 				t.Errorf("errors.Is(codex.ErrUsageUnauthorized) = %v, want %v: %v", !tt.unauthorized, tt.unauthorized, err)
+			}
+			if errors.Is(err, codex.ErrUsageBlocked) != tt.blocked {
+				t.Errorf("errors.Is(codex.ErrUsageBlocked) = %v, want %v: %v", !tt.blocked, tt.blocked, err)
 			}
 			var se *codex.UsageStatusError
 			if tt.status != 0 {
@@ -295,5 +309,59 @@ func TestFetchUsesEnvBaseURL(t *testing.T) {
 	t.Setenv(codex.ChatGPTBaseURLEnv, srv.URL+"/backend-api")
 	if _, err := (codex.UsageClient{}).Fetch(context.Background(), "tok", "acc"); err != nil {
 		t.Fatalf("Fetch with zero codex.UsageClient: %v", err)
+	}
+}
+
+// TestFetchAgainstHostileBackend drives the usage client through the
+// project's fake backend switched to what the real one does on a bad day.
+func TestFetchAgainstHostileBackend(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		fault        codextest.UsageFault
+		blocked      bool
+		unauthorized bool
+		malformed    bool
+		inError      string
+	}{
+		{name: "CDN challenge", fault: codextest.UsageFault{Status: 403, HTML: true}, blocked: true, inError: "CDN challenge"},
+		{name: "5xx HTML page", fault: codextest.UsageFault{Status: 502, HTML: true}, inError: "502 Bad Gateway"},
+		{name: "403 with a token error", fault: codextest.UsageFault{Status: 403, Body: `{"error":{"code":"token_revoked"}}`}, unauthorized: true},
+		{name: "200 garbage", fault: codextest.UsageFault{Body: `{"plan_type":"plus","rate_limit":`}, malformed: true},
+		{name: "200 nonsense figures", fault: codextest.UsageFault{Body: `{"rate_limit":5}`}, malformed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := codextest.NewBackend(t)
+			b.SetUsageFault(tt.fault, 1)
+			c := codex.UsageClient{BaseURL: b.URL}
+			_, err := c.Fetch(context.Background(), "access-token", "acct")
+			if err == nil {
+				t.Fatal("Fetch succeeded on a faulty answer")
+			}
+			if errors.Is(err, codex.ErrUsageBlocked) != tt.blocked || errors.Is(err, codex.ErrUsageUnauthorized) != tt.unauthorized ||
+				errors.Is(err, codex.ErrUsageMalformed) != tt.malformed {
+				t.Errorf("error %v: blocked %v unauthorized %v malformed %v, want %v %v %v", err,
+					errors.Is(err, codex.ErrUsageBlocked), errors.Is(err, codex.ErrUsageUnauthorized), errors.Is(err, codex.ErrUsageMalformed),
+					tt.blocked, tt.unauthorized, tt.malformed)
+			}
+			if !strings.Contains(err.Error(), tt.inError) {
+				t.Errorf("error %q does not say %q", err, tt.inError)
+			}
+			// The fault was one answer: the next one is good figures again.
+			if _, err := c.Fetch(context.Background(), "access-token", "acct"); err != nil {
+				t.Errorf("after the fault: %v", err)
+			}
+		})
+	}
+}
+
+func TestFetchRefusesCleartextToARemoteHost(t *testing.T) {
+	t.Parallel()
+	c := codex.UsageClient{BaseURL: "http://chatgpt.example.com/backend-api"}
+	_, err := c.Fetch(context.Background(), "access-token", "acct")
+	if !errors.Is(err, codex.ErrInsecureUpstream) {
+		t.Fatalf("Fetch over http to a remote host: %v, want ErrInsecureUpstream", err)
 	}
 }

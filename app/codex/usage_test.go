@@ -147,15 +147,10 @@ func TestParseUsage(t *testing.T) {
 			windows: "unknown/0s/5%/-",
 		},
 		{
-			name: "wrong types are absent, not fatal",
-			body: `{"plan_type":7,"rate_limit":{"allowed":[],"primary_window":{"used_percent":{"a":1},"limit_window_seconds":"abc","reset_at":true,"reset_after_seconds":-5}},"credits":"lots"}`,
+			name: "wrong types elsewhere are absent, not fatal",
+			body: `{"plan_type":7,"rate_limit":{"allowed":[],"limit_reached":false,"primary_window":{"used_percent":5,"limit_window_seconds":"abc","reset_at":true,"reset_after_seconds":-5}},"credits":"lots"}`,
 			plan: "7", allowed: true,
-			windows: "",
-		},
-		{
-			name: "rate_limit of the wrong type",
-			body: `{"plan_type":"plus","rate_limit":"soon"}`,
-			plan: "plus", allowed: true,
+			windows: "unknown/0s/5%/-",
 		},
 		{
 			name: "same length twice keeps the first",
@@ -237,6 +232,14 @@ func TestParseUsageRejectsNonUsage(t *testing.T) {
 		`{"detail":"Unauthorized"}`,
 		`{"error":{"code":"token_expired","message":"Provided authentication token is expired."}}`,
 		`<html><body>Just a moment...</body></html>`,
+		// Answers that would replace good figures with made-up ones.
+		`{"rate_limit":5}`,
+		`{"plan_type":"plus","rate_limit":"soon"}`,
+		`{"plan_type":"plus","rate_limit":{}}`,
+		`{"plan_type":"plus","rate_limit":{"allowed":[],"primary_window":{"used_percent":{"a":1},"limit_window_seconds":"abc"}}}`,
+		`{"plan_type":"plus","rate_limit":{"allowed":true,"primary_window":{"used_percent":-5,"limit_window_seconds":18000}}}`,
+		`{"plan_type":"plus","rate_limit":{"allowed":true,"primary_window":{"used_percent":"lots","limit_window_seconds":18000}}}`,
+		`{"plan_type":"plus","rate_limit":{"allowed":true,"secondary_window":{"used_percent":"1e400","limit_window_seconds":604800}}}`,
 	} {
 		if u, err := ParseUsage([]byte(body), usageNow); !errors.Is(err, ErrUsageMalformed) {
 			t.Errorf("ParseUsage(%q) = %+v, %v; want ErrUsageMalformed", body, u, err)

@@ -136,10 +136,15 @@ func (s *fileStore) update(ctx context.Context, change func(map[string][]byte) b
 	return nil
 }
 
+// maxSecretsFile bounds what is read of the encrypted secrets file.
+const maxSecretsFile = 64 << 20
+
 // load reads and decrypts the whole file, and returns the key that opened
 // it. A missing file holds no secrets and has no key yet.
 func (s *fileStore) load() (map[string][]byte, *sealed.Key, error) {
-	data, err := os.ReadFile(s.path)
+	// Bounded, regular files only: a FIFO planted here must not block a
+	// caller that holds the accounts lock.
+	data, err := atomicfile.ReadFile(s.path, maxSecretsFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil, nil
 	}

@@ -23,6 +23,8 @@ var children = map[string]func(ctx context.Context) error{
 	"file-writer":     childFileWriter,
 	"unreachable-bus": childUnreachableBus,
 	"locked-keyring":  childLockedKeyring,
+
+	"locked-keyring-refresh": childLockedKeyringRefresh,
 }
 
 func TestMain(m *testing.M) {

@@ -52,6 +52,7 @@ type AuthServer struct {
 	access     map[string]*authAccess
 	failNext   int
 	failStatus int
+	tokenFault tokenFaultState
 	stats      AuthStats
 }
 
@@ -64,7 +65,7 @@ type AuthStats struct {
 	Reuses           int // spent refresh tokens presented again
 	RejectedRefresh  int // refresh_token grants refused for any reason (reuses included)
 	Revocations      int // families revoked through /oauth/revoke or RevokeFamily
-	InjectedFailures int // answers given by FailNext
+	InjectedFailures int // answers given by FailNext or SetTokenFault
 }
 
 type authQueued struct {

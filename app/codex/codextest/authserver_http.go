@@ -92,7 +92,24 @@ func (s *AuthServer) checkAuthorize(q url.Values) (*url.URL, string) {
 
 func (s *AuthServer) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	fault := s.takeTokenFaultLocked()
+	switch fault.fault {
+	case TokenHTMLError:
+		s.mu.Unlock()
+		writeHTMLError(w, fault.status)
+		return
+	case TokenStall:
+		s.mu.Unlock()
+		stall(r, stallLimit)
+		return
+	case TokenGarbage:
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"access_token": "at_<html>oops`))
+		return
+	}
 	defer s.mu.Unlock()
+	opaque := fault.fault == TokenOpaqueAccess
 	if s.failNext > 0 {
 		s.failNext--
 		s.stats.InjectedFailures++
@@ -112,7 +129,7 @@ func (s *AuthServer) handleToken(w http.ResponseWriter, r *http.Request) {
 	case "authorization_code":
 		s.grantCodeLocked(w, p)
 	case "refresh_token":
-		s.grantRefreshLocked(w, p)
+		s.grantRefreshLocked(w, p, opaque)
 	default:
 		s.writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 	}
@@ -148,7 +165,7 @@ func (s *AuthServer) grantCodeLocked(w http.ResponseWriter, p url.Values) {
 	s.writeTokens(w, m)
 }
 
-func (s *AuthServer) grantRefreshLocked(w http.ResponseWriter, p url.Values) {
+func (s *AuthServer) grantRefreshLocked(w http.ResponseWriter, p url.Values, opaque bool) {
 	rt, ok := s.refresh[p.Get("refresh_token")]
 	switch {
 	case !ok:
@@ -175,6 +192,14 @@ func (s *AuthServer) grantRefreshLocked(w http.ResponseWriter, p url.Values) {
 	}
 	rt.used = true
 	m := s.mintLocked(rt.family, s.accessTTL)
+	if opaque {
+		// Some servers hand out opaque access tokens: the refresh is
+		// granted all the same, and the new refresh token is the only one.
+		a := s.access[m.access]
+		delete(s.access, m.access)
+		m.access = RandomToken("at_")
+		s.access[m.access] = a
+	}
 	s.stats.Refreshes++
 	s.writeTokens(w, m)
 }

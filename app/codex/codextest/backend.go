@@ -49,6 +49,7 @@ type Backend struct {
 	turns      map[string]string // turn state → account id
 	seq        int
 	canceled   int
+	usageFault usageFaultState // usage_faults.go
 }
 
 // BackendRequest is one request the fake received.
@@ -543,6 +544,9 @@ func (b *Backend) handleUsage(w http.ResponseWriter, r *http.Request) {
 	i := b.record(r, nil)
 	sw := &backendStatusWriter{ResponseWriter: w}
 	defer func() { b.setStatus(i, sw.status) }()
+	if b.serveUsageFault(sw) {
+		return
+	}
 	id, ok := b.authorize(sw, r)
 	if !ok {
 		return
