@@ -22,6 +22,8 @@ type Pool struct {
 	app  *App
 	log  *slog.Logger
 	turn atomic.Uint64
+	// writes counts the store writes Report started; Drain waits for them.
+	writes sync.WaitGroup
 
 	mu       sync.Mutex // guards the fields below
 	tokens   map[string]cachedToken
@@ -243,14 +245,27 @@ func (p *Pool) Report(l proxy.Lease, o proxy.Outcome) {
 			reset = now.Add(account.DefaultCooldown)
 		}
 		p.log.Info("account reached its usage limit; rotating", "account", l.Label, "until", reset.Format(time.RFC3339))
-		go p.persist(l, u, reset)
+		p.persistInBackground(l, u, reset)
 		if p.OnRotate != nil {
 			p.OnRotate(l.Label, "")
 		}
 	case u != nil && (saveUsage || u.LimitReached):
-		go p.persist(l, u, time.Time{})
+		p.persistInBackground(l, u, time.Time{})
 	}
 }
+
+// persistInBackground stores what Report learned off the request's
+// goroutine; Drain waits for it.
+func (p *Pool) persistInBackground(l proxy.Lease, u *account.Usage, cooldown time.Time) {
+	p.writes.Add(1)
+	go func() {
+		defer p.writes.Done()
+		p.persist(l, u, cooldown)
+	}()
+}
+
+// Drain implements proxy.Drainer: it waits for the writes Report started.
+func (p *Pool) Drain() { p.writes.Wait() }
 
 func (p *Pool) persist(l proxy.Lease, u *account.Usage, cooldown time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

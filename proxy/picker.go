@@ -115,6 +115,13 @@ type Picker interface {
 	Refresh(ctx context.Context, stale Lease) (Lease, error)
 }
 
+// Drainer is optionally implemented by a Picker whose Report hands writes
+// to background goroutines: ListenAndServe calls Drain after the last
+// request ended, so no write outlives the server that caused it.
+type Drainer interface {
+	Drain()
+}
+
 // StatusSource is optionally implemented by a Picker to feed /quiver/status
 // with its view of the pool (cooldowns, lease counts).
 type StatusSource interface {

@@ -257,6 +257,9 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	}
 	<-done
 	s.CloseIdleConnections()
+	if d, ok := s.cfg.Picker.(Drainer); ok {
+		d.Drain()
+	}
 	s.log.Info("proxy stopped", "addr", s.Addr())
 	return nil
 }
