@@ -73,7 +73,7 @@ func commands() []command {
 		{"add", "[--no-browser] [--activate] [alias]", "sign in to another ChatGPT account (browser)", cmdAdd},
 		{"refresh", "[<account>|--all]", "refresh tokens now", cmdRefresh},
 		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
-		{"proxy", "[--listen ADDR] | key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
+		{"proxy", "[--listen ADDR] | proxy key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
 		{"export", "opencode [--hand-over] <account> [-o FILE]", "print or save an account as OpenCode's auth.json (live credentials)", cmdExport},
 		{"backup", "FILE", "write every account and its tokens to one encrypted file (passphrase: at least 8 characters)", cmdBackup},
 		{"restore", "FILE", "merge the accounts of an encrypted backup (never duplicates)", cmdRestore},
@@ -91,8 +91,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 	r := &runner{env: env}
 	err := r.dispatch(ctx, args)
 	var ue usageError
+	var help helpText
 	switch {
 	case err == nil:
+		return ExitOK
+	case errors.As(err, &help):
+		fmt.Fprint(env.Stdout, help.text)
 		return ExitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(env.Stderr, "quiver: %s\n", ue.msg)
@@ -127,6 +131,9 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 	fs.SetOutput(io.Discard)
 	headless := fs.Bool("headless", false, "run the watcher, refresher and proxy without a tray")
 	verbose := fs.Bool("v", false, "also log to stderr")
+	version := fs.Bool("version", false, "print version, commit and build date")
+	// Quiver's own flags come before the command; the command parses the
+	// rest (its flags may then come anywhere).
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			r.usage(r.env.Stdout)
@@ -135,6 +142,12 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		return usagef("%v", err)
 	}
 	rest := fs.Args()
+	if *version {
+		if *headless || len(rest) > 0 {
+			return usagef("--version takes no command")
+		}
+		return cmdVersion(ctx, r, nil)
+	}
 	if *headless {
 		if len(rest) > 0 {
 			return usagef("--headless takes no command")
@@ -155,9 +168,22 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		}
 		return r.env.Window(ctx, a, r.log)
 	}
-	if name == "help" || name == "-h" || name == "--help" {
-		r.usage(r.env.Stdout)
-		return nil
+	if name == "help" {
+		switch len(rest) {
+		case 1:
+			r.usage(r.env.Stdout)
+			return nil
+		case 2:
+			for _, c := range commands() {
+				if c.name == rest[1] {
+					// Every command parses its flags first: --help
+					// returns its help before it does anything.
+					return c.run(ctx, r, []string{"--help"})
+				}
+			}
+			return usagef("no command %q (quiver help lists them)", rest[1])
+		}
+		return usagef("usage: quiver help [command]")
 	}
 	for _, c := range commands() {
 		if c.name == name {
@@ -179,6 +205,8 @@ func (r *runner) usage(w io.Writer) {
 		fmt.Fprintf(tw, "  quiver %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\nA command's flags go before or after its arguments (-- ends them); `quiver help <command>`")
+	fmt.Fprintln(w, "or `quiver <command> --help` describes one. `quiver --version` prints the version.")
 	fmt.Fprintln(w, "\n<account> is an alias, an email or an id (a unique prefix of it is enough).")
 	fmt.Fprintln(w, "Environment: CODEX_HOME, XDG_CONFIG_HOME, QUIVER_CONFIG_DIR, QUIVER_SECRETS=keyring|file,")
 	fmt.Fprintln(w, "  QUIVER_PASSPHRASE, QUIVER_BACKUP_PASSPHRASE, QUIVER_CHATGPT_BASE_URL, QUIVER_AUTH_ISSUER.")

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -12,24 +11,6 @@ import (
 	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/account"
 )
-
-// newFlags makes a flag set for a subcommand whose errors are usage errors.
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int, usage string) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
-		return nil, usagef("%s: %v (usage: quiver %s %s)", fs.Name(), err, fs.Name(), usage)
-	}
-	rest := fs.Args()
-	if len(rest) < minArgs || (maxArgs >= 0 && len(rest) > maxArgs) {
-		return nil, usagef("usage: quiver %s %s", fs.Name(), usage)
-	}
-	return rest, nil
-}
 
 // accountJSON is an account as `list --json` prints it.
 type accountJSON struct {

@@ -10,24 +10,35 @@ import (
 	"github.com/quiver-app/quiver/app/account"
 )
 
+const proxyUsage = "[--listen ADDR] | quiver proxy key [--regenerate]"
+
 func cmdProxy(ctx context.Context, r *runner, args []string) error {
-	if len(args) > 0 && args[0] == "key" {
-		return cmdProxyKey(ctx, r, args[1:])
-	}
 	fs := newFlags("proxy")
-	listen := fs.String("listen", "", "address to listen on (default: the setting, 127.0.0.1:8799)")
-	if _, err := parse(fs, args, 0, 0, "[--listen 127.0.0.1:PORT] | quiver proxy key"); err != nil {
+	listen := fs.String("listen", "", "`address` to listen on (default: the setting, 127.0.0.1:8799)")
+	regen := fs.Bool("regenerate", false, "with key: replace the key and update the clients Quiver connected")
+	rest, err := parse(fs, args, 0, 1, proxyUsage)
+	if err != nil {
 		return err
 	}
+	switch {
+	case len(rest) == 1 && rest[0] == "key" && *listen == "":
+		return runProxyKey(ctx, r, *regen)
+	case len(rest) == 0 && !*regen:
+		return runProxy(ctx, r, *listen)
+	}
+	return usagef("usage: quiver proxy %s", proxyUsage)
+}
+
+func runProxy(ctx context.Context, r *runner, listen string) error {
 	a, err := r.open(ctx, true)
 	if err != nil {
 		return err
 	}
-	srv, _, err := a.NewProxy(ctx, *listen)
+	srv, _, err := a.NewProxy(ctx, listen)
 	if err != nil {
 		return err
 	}
-	addr := *listen
+	addr := listen
 	if addr == "" {
 		addr = a.Settings().ProxyListen
 	}
@@ -38,18 +49,13 @@ func cmdProxy(ctx context.Context, r *runner, args []string) error {
 	return nil
 }
 
-func cmdProxyKey(ctx context.Context, r *runner, args []string) error {
-	fs := newFlags("proxy key")
-	regen := fs.Bool("regenerate", false, "replace the key (clients need the new one)")
-	if _, err := parse(fs, args, 0, 0, "[--regenerate]"); err != nil {
-		return err
-	}
+func runProxyKey(ctx context.Context, r *runner, regen bool) error {
 	a, err := r.open(ctx, false)
 	if err != nil {
 		return err
 	}
 	get := a.ProxyKey
-	if *regen {
+	if regen {
 		get = a.RegenerateProxyKey
 	}
 	key, err := get(ctx)
@@ -61,18 +67,18 @@ func cmdProxyKey(ctx context.Context, r *runner, args []string) error {
 }
 
 func cmdCooldown(ctx context.Context, r *runner, args []string) error {
-	if len(args) == 0 || args[0] != "clear" {
-		return usagef("usage: quiver cooldown clear <account>")
-	}
-	rest, err := parse(newFlags("cooldown clear"), args[1:], 1, 1, "<account>")
+	rest, err := parse(newFlags("cooldown"), args, 2, 2, "clear <account>")
 	if err != nil {
 		return err
+	}
+	if rest[0] != "clear" {
+		return usagef("usage: quiver cooldown clear <account>")
 	}
 	a, err := r.open(ctx, false)
 	if err != nil {
 		return err
 	}
-	acc, err := a.ClearLimit(ctx, rest[0])
+	acc, err := a.ClearLimit(ctx, rest[1])
 	if errors.Is(err, account.ErrNotLimited) {
 		fmt.Fprintf(r.env.Stdout, "%s is not cooling down; nothing to clear (state: %s).\n", acc.Label(), acc.State(time.Now(), a.Settings().WarnPercent))
 		return nil
