@@ -17,6 +17,8 @@ import (
 
 	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/cli"
+	// Before Fyne's init reads the locale: see the package comment.
+	_ "github.com/quiver-app/quiver/app/localeenv"
 	"github.com/quiver-app/quiver/app/window/windowapp"
 	"github.com/quiver-app/quiver/tray"
 )
