@@ -90,17 +90,35 @@ func (a *App) NewProxy(ctx context.Context, listen string) (*proxy.Server, *Pool
 	return srv, pool, nil
 }
 
+// ServeProxyOn makes Run serve the proxy on listen whatever the settings
+// say about it (`quiver proxy`): on, at that address. Call it before Run.
+func (a *App) ServeProxyOn(listen string) {
+	a.mu.Lock()
+	a.proxyOverride = listen
+	a.mu.Unlock()
+}
+
+// proxyTarget says whether the proxy should run and where.
+func (a *App) proxyTarget() (enabled bool, listen string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.proxyOverride != "" {
+		return true, a.proxyOverride
+	}
+	return a.settings.ProxyEnabled, a.settings.ProxyListen
+}
+
 // runProxy serves the proxy while it is enabled, restarting it when the
 // settings change, until ctx ends. A proxy that cannot start (the port is
 // taken) is reported in the State and leaves the rest of the app running.
 func (a *App) runProxy(ctx context.Context) error {
 	for {
-		st := a.Settings()
+		enabled, listen := a.proxyTarget()
 		var stop func()
-		if st.ProxyEnabled {
-			stop = a.startProxy(ctx, st.ProxyListen)
+		if enabled {
+			stop = a.startProxy(ctx, listen)
 		} else {
-			a.setProxyStatus(ProxyStatus{Listen: st.ProxyListen})
+			a.setProxyStatus(ProxyStatus{Listen: listen})
 		}
 		select {
 		case <-ctx.Done():
@@ -115,24 +133,33 @@ func (a *App) runProxy(ctx context.Context) error {
 	}
 }
 
-// startProxy starts the proxy on listen and returns a function that stops
-// it and waits until it has.
+// startProxy binds listen and serves the proxy there, and returns a
+// function that stops it and waits until it has. The State says Running
+// only once the port is bound; a bind error is in the State at once.
 func (a *App) startProxy(ctx context.Context, listen string) (stop func()) {
 	sctx, cancel := context.WithCancel(ctx)
-	srv, _, err := a.NewProxy(sctx, listen)
-	if err != nil {
+	fail := func(err error) func() {
 		cancel()
-		a.log.Error("proxy not started", "err", err)
+		a.log.Error("proxy not started", "listen", listen, "err", err)
 		a.setProxyStatus(ProxyStatus{Enabled: true, Listen: listen, Err: err.Error()})
 		return nil
 	}
+	srv, _, err := a.NewProxy(sctx, listen)
+	if err != nil {
+		return fail(err)
+	}
+	ln, err := srv.Listen(sctx)
+	if err != nil {
+		return fail(err)
+	}
+	bound := ln.Addr().String()
+	a.setProxyStatus(ProxyStatus{Enabled: true, Listen: bound, Running: true})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.setProxyStatus(ProxyStatus{Enabled: true, Listen: listen, Running: true})
-		err := srv.ListenAndServe(sctx)
+		err := srv.Serve(sctx, ln)
 		if err != nil && sctx.Err() == nil {
-			a.log.Error("proxy stopped", "listen", listen, "err", err)
+			a.log.Error("proxy stopped", "listen", bound, "err", err)
 			a.setProxyStatus(ProxyStatus{Enabled: true, Listen: listen, Err: err.Error()})
 		}
 	}()

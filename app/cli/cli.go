@@ -19,7 +19,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/quiver-app/quiver/app"
-	"github.com/quiver-app/quiver/app/instance"
 )
 
 // Exit codes.
@@ -44,6 +43,10 @@ type Env struct {
 	// Window runs the window process (`quiver window`, started by the tray
 	// app); nil when this binary has none.
 	Window func(ctx context.Context, a *app.App, log *slog.Logger) error
+	// NoTrayHost says why no tray icon can show here (no StatusNotifier
+	// host on the session bus), or nil when one can or it cannot tell;
+	// nil func: assume one can.
+	NoTrayHost func(ctx context.Context) error
 	// Paths overrides app.DefaultPaths (tests).
 	Paths *app.Paths
 }
@@ -252,42 +255,6 @@ func (r *runner) paths() (app.Paths, error) {
 	return app.DefaultPaths()
 }
 
-// runGUI starts the tray app, or, when one already runs for this user,
-// asks it to show its window and returns.
-func (r *runner) runGUI(ctx context.Context, verbose, showWindow bool) error {
-	if r.env.GUI == nil {
-		return usagef("this build has no tray; use --headless or a command")
-	}
-	paths, err := r.paths()
-	if err != nil {
-		return err
-	}
-	primary, err := instance.Claim(paths.ConfigDir)
-	if errors.Is(err, instance.ErrRunning) {
-		if err := instance.Send(paths.ConfigDir, instance.CmdShow); err != nil {
-			return err
-		}
-		fmt.Fprintln(r.env.Stdout, "Quiver is already running: its window is open.")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	a, err := r.open(ctx, verbose)
-	if err != nil {
-		return err
-	}
-	if showWindow || len(a.Store().Snapshot().Accounts) == 0 || !a.Settings().AutostartAsked {
-		// Asked for, or a first run: the window explains how to add an
-		// account and asks once about starting at login.
-		a.RequestWindow()
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go primary.Serve(ctx, func(string) { a.RequestWindow() })
-	return r.env.GUI(ctx, a, r.log)
-}
-
 func cmdOpen(ctx context.Context, r *runner, args []string) error {
 	if _, err := parse(newFlags("open"), args, 0, 0, ""); err != nil {
 		return err
@@ -296,32 +263,4 @@ func cmdOpen(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	return r.runGUI(ctx, false, true)
-}
-
-func (r *runner) runHeadless(ctx context.Context, toStderr bool) error {
-	paths, err := r.paths()
-	if err != nil {
-		return err
-	}
-	primary, err := instance.Claim(paths.ConfigDir)
-	if errors.Is(err, instance.ErrRunning) {
-		return errors.New("Quiver is already running for this user (tray or --headless); stop it first")
-	}
-	if err != nil {
-		return err
-	}
-	a, err := r.open(ctx, toStderr)
-	if err != nil {
-		return err
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go primary.Serve(sctx, func(string) {}) // no window to show
-	r.log.Info("quiver running headless", "version", r.env.Build.Version, "auth_json", a.Paths().AuthFile())
-	err = a.Run(ctx)
-	r.log.Info("quiver stopped")
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
 }

@@ -29,26 +29,6 @@ func cmdProxy(ctx context.Context, r *runner, args []string) error {
 	return usagef("usage: quiver proxy %s", proxyUsage)
 }
 
-func runProxy(ctx context.Context, r *runner, listen string) error {
-	a, err := r.open(ctx, true)
-	if err != nil {
-		return err
-	}
-	srv, _, err := a.NewProxy(ctx, listen)
-	if err != nil {
-		return err
-	}
-	addr := listen
-	if addr == "" {
-		addr = a.Settings().ProxyListen
-	}
-	fmt.Fprintf(r.env.Stderr, "Quiver proxy on http://%s (Codex CLI: /backend-api/codex, OpenAI-compatible: /v1). Ctrl-C stops it.\n", addr)
-	if err := srv.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
-		return err
-	}
-	return nil
-}
-
 func runProxyKey(ctx context.Context, r *runner, regen bool) error {
 	a, err := r.open(ctx, false)
 	if err != nil {
