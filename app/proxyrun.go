@@ -30,18 +30,72 @@ func (a *App) ProxyKey(ctx context.Context) (string, error) {
 	return a.newProxyKey(ctx) // the first start: no proxy has another key
 }
 
-// RegenerateProxyKey replaces the proxy key; clients need the new one.
-func (a *App) RegenerateProxyKey(ctx context.Context) (string, error) {
+// ClientUpdate is one client config that RotateProxyKey rewrote (or
+// failed to) with the new key.
+type ClientUpdate struct {
+	Client string // ClientCodex or ClientOpenCode
+	Result codex.ConnectResult
+	Err    error
+}
+
+// KeyRotation is what RotateProxyKey did.
+type KeyRotation struct {
+	Key     string
+	Clients []ClientUpdate // one per client config Quiver had connected
+}
+
+// RotateProxyKey replaces the proxy key, then brings everything that uses
+// it along: every running proxy (this process's and other Quiver
+// processes', through the key marker in settings.json they follow) and
+// every client config Quiver connected, rewritten by Connect itself (same
+// care, same backups). A client that could not be updated is in Clients
+// with its error; the key has changed all the same.
+func (a *App) RotateProxyKey(ctx context.Context) (KeyRotation, error) {
 	key, err := a.newProxyKey(ctx)
 	if err != nil {
-		return "", err
+		return KeyRotation{}, err
 	}
+	rot := KeyRotation{Key: key}
 	// A running proxy, here or in another process, still checks the old
 	// key: the settings change restarts it.
 	if _, err := a.UpdateSettings(func(s *Settings) { s.ProxyKeyChangedAt = a.now().UTC() }); err != nil {
-		return key, err
+		return rot, fmt.Errorf("telling running proxies about the new key: %w", err)
 	}
-	return key, nil
+	for _, client := range []string{ClientCodex, ClientOpenCode} {
+		connected, err := a.clientConnected(client)
+		if err != nil {
+			rot.Clients = append(rot.Clients, ClientUpdate{Client: client, Err: err})
+			continue
+		}
+		if !connected {
+			continue
+		}
+		res, err := a.Connect(ctx, client, false)
+		rot.Clients = append(rot.Clients, ClientUpdate{Client: client, Result: res, Err: err})
+	}
+	return rot, nil
+}
+
+// RegenerateProxyKey is RotateProxyKey for callers that show only the
+// key; client configs it could not update are logged.
+func (a *App) RegenerateProxyKey(ctx context.Context) (string, error) {
+	rot, err := a.RotateProxyKey(ctx)
+	for _, c := range rot.Clients {
+		if c.Err != nil {
+			a.log.Warn("the new proxy key did not reach a client config", "client", c.Client, "err", c.Err)
+		} else {
+			a.log.Info("new proxy key written to a client config", "client", c.Client, "path", c.Result.Path)
+		}
+	}
+	return rot.Key, err
+}
+
+// clientConnected tells whether Connect has written client's config.
+func (a *App) clientConnected(client string) (bool, error) {
+	if client == ClientCodex {
+		return codex.CodexConnected(a.paths.CodexHome)
+	}
+	return codex.OpenCodeConnected(codex.DefaultOpenCodeConfigPath())
 }
 
 // newProxyKey generates and stores a proxy key.

@@ -34,15 +34,43 @@ func runProxyKey(ctx context.Context, r *runner, regen bool) error {
 	if err != nil {
 		return err
 	}
-	get := a.ProxyKey
-	if regen {
-		get = a.RegenerateProxyKey
+	if !regen {
+		key, err := a.ProxyKey(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(r.env.Stdout, key)
+		return nil
 	}
-	key, err := get(ctx)
-	if err != nil {
+	rot, err := a.RotateProxyKey(ctx)
+	if rot.Key == "" {
 		return err
 	}
-	fmt.Fprintln(r.env.Stdout, key)
+	// The key alone on stdout (scripts take it from there); what changed
+	// on stderr.
+	fmt.Fprintln(r.env.Stdout, rot.Key)
+	if err != nil {
+		return fmt.Errorf("the key changed, but %w", err)
+	}
+	fmt.Fprintln(r.env.Stderr, "quiver: running Quiver proxies switch to the new key; the old one is refused.")
+	failed := 0
+	for _, c := range rot.Clients {
+		switch {
+		case c.Err != nil:
+			failed++
+			fmt.Fprintf(r.env.Stderr, "quiver: %s still has the old key: %s (run `quiver connect %s` once fixed)\n", c.Client, oneLine(c.Err.Error()), c.Client)
+		case c.Result.Changed:
+			fmt.Fprintf(r.env.Stderr, "quiver: wrote the new key into %s (previous version kept at %s)\n", c.Result.Path, orDash(c.Result.Backup))
+		default:
+			fmt.Fprintf(r.env.Stderr, "quiver: %s already had the new key\n", c.Result.Path)
+		}
+	}
+	if len(rot.Clients) == 0 {
+		fmt.Fprintln(r.env.Stderr, "quiver: no client config is connected to Quiver; give the new key to the clients that use the proxy.")
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d client config(s) still hold the old key", failed)
+	}
 	return nil
 }
 
