@@ -206,3 +206,15 @@ func TestFlagsAfterArgumentsBinary(t *testing.T) {
 		t.Fatalf("quiver --version: %s", o)
 	}
 }
+
+// TestTwoSignInsAtOnce: a second `quiver add` while the first waits for
+// its browser says so once, without "signing in: signing in:".
+func TestTwoSignInsAtOnce(t *testing.T) {
+	w := newWorld(t)
+	first := w.start(nil, "add", "--no-browser")
+	first.waitOutput("Waiting for the browser")
+	o := w.run("add", "--no-browser", "carol")
+	if o.code != ExitError || strings.Count(o.stderr, "signing in") != 1 || !strings.Contains(o.stderr, "`quiver add`") || oneLineCount(o.stderr) != 1 {
+		t.Fatalf("a second quiver add: %s", o)
+	}
+}
