@@ -76,7 +76,7 @@ func commands() []command {
 		{"add", "[--no-browser] [--activate] [alias]", "sign in to another ChatGPT account (browser)", cmdAdd},
 		{"refresh", "[<account>|--all]", "refresh tokens now", cmdRefresh},
 		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
-		{"proxy", "[--listen ADDR] | proxy key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
+		{"proxy", "[--listen ADDR] | quiver proxy key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
 		{"export", "opencode [--hand-over] <account> [-o FILE]", "print or save an account as OpenCode's auth.json (live credentials)", cmdExport},
 		{"backup", "FILE", "write every account and its tokens to one encrypted file (passphrase: at least 8 characters)", cmdBackup},
 		{"restore", "FILE", "merge the accounts of an encrypted backup (never duplicates)", cmdRestore},

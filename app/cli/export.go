@@ -10,7 +10,7 @@ const exportUsage = "opencode [--hand-over] <account> [-o FILE]"
 // cmdExport prints (or saves) one account as OpenCode's stock auth.json.
 func cmdExport(ctx context.Context, r *runner, args []string) error {
 	fs := newFlags("export")
-	out := fs.String("o", "", "save into this OpenCode auth.json `FILE` (0600; other providers kept) instead of printing")
+	out := fs.String("o", "", "save into `FILE`, an OpenCode auth.json (0600; other providers kept), instead of printing")
 	handOver := fs.Bool("hand-over", false, "hand the account over: Quiver stops refreshing and rotating it")
 	rest, err := parse(fs, args, 2, 2, exportUsage)
 	if err != nil {

@@ -14,7 +14,7 @@ const proxyUsage = "[--listen ADDR] | quiver proxy key [--regenerate]"
 
 func cmdProxy(ctx context.Context, r *runner, args []string) error {
 	fs := newFlags("proxy")
-	listen := fs.String("listen", "", "`address` to listen on (default: the setting, 127.0.0.1:8799)")
+	listen := fs.String("listen", "", "`ADDR` (host:port) to listen on (default: the setting, 127.0.0.1:8799)")
 	regen := fs.Bool("regenerate", false, "with key: replace the key and update the clients Quiver connected")
 	rest, err := parse(fs, args, 0, 1, proxyUsage)
 	if err != nil {
