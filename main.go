@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/cli"
+	// Before Fyne's init reads the locale: see the package comment.
+	_ "github.com/quiver-app/quiver/app/localeenv"
 	"github.com/quiver-app/quiver/app/window/windowapp"
 	"github.com/quiver-app/quiver/tray"
 )
@@ -38,9 +41,18 @@ func main() {
 		Build:           cli.ResolveBuildInfo(version, commit, date),
 		GUI:             gui,
 		Window:          windowapp.Run,
+		NoTrayHost:      noTrayHost,
 	})
 	stop()
 	os.Exit(code)
+}
+
+// noTrayHost says why no tray icon can show here, or nil.
+func noTrayHost(ctx context.Context) error {
+	if err := tray.CheckTrayHost(ctx); errors.Is(err, tray.ErrNoTrayHost) {
+		return err
+	}
+	return nil
 }
 
 // gui runs the tray app; "Open Quiver…" starts the window process.

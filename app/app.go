@@ -52,6 +52,9 @@ type App struct {
 	proxy    ProxyStatus
 	subs     map[int]chan State
 	nextSub  int
+	// proxyOverride is where `quiver proxy` serves the proxy whatever the
+	// settings say; "" follows the settings.
+	proxyOverride string
 
 	proxyKick chan struct{} // restarts the proxy with the current settings
 	windowReq chan struct{} // asks the GUI to show its window

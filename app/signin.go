@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/quiver-app/quiver/app/account"
 	"github.com/quiver-app/quiver/app/codex"
@@ -25,7 +24,7 @@ func (a *App) AddAccount(ctx context.Context, o AddOptions) (account.ImportResul
 	}
 	l, err := a.OAuth().Login(ctx, o.Login)
 	if err != nil {
-		return account.ImportResult{}, fmt.Errorf("signing in: %w", err)
+		return account.ImportResult{}, err // it says "signing in: …" already
 	}
 	res, err := a.store.ImportLogin(ctx, l)
 	if err != nil {

@@ -217,15 +217,30 @@ func (s *Server) CloseIdleConnections() {
 // ctx ends, then shuts down gracefully (running requests get a few seconds
 // before they are cut). It returns nil after a shutdown caused by ctx.
 func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := s.Listen(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Listen binds the configured loopback address, so that a caller can tell
+// a taken port before it announces the proxy; Serve then serves on it.
+func (s *Server) Listen(ctx context.Context) (net.Listener, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", s.cfg.Listen, err)
+		return nil, fmt.Errorf("listening on %s: %w", s.cfg.Listen, err)
 	}
 	if ta, ok := ln.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
 		ln.Close()
-		return fmt.Errorf("bound %s: %w", ln.Addr(), ErrNotLoopback)
+		return nil, fmt.Errorf("bound %s: %w", ln.Addr(), ErrNotLoopback)
 	}
+	return ln, nil
+}
+
+// Serve serves on ln (from Listen) until ctx ends, as ListenAndServe does.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
 	s.mu.Unlock()

@@ -19,7 +19,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/quiver-app/quiver/app"
-	"github.com/quiver-app/quiver/app/instance"
 )
 
 // Exit codes.
@@ -44,6 +43,10 @@ type Env struct {
 	// Window runs the window process (`quiver window`, started by the tray
 	// app); nil when this binary has none.
 	Window func(ctx context.Context, a *app.App, log *slog.Logger) error
+	// NoTrayHost says why no tray icon can show here (no StatusNotifier
+	// host on the session bus), or nil when one can or it cannot tell;
+	// nil func: assume one can.
+	NoTrayHost func(ctx context.Context) error
 	// Paths overrides app.DefaultPaths (tests).
 	Paths *app.Paths
 }
@@ -73,7 +76,7 @@ func commands() []command {
 		{"add", "[--no-browser] [--activate] [alias]", "sign in to another ChatGPT account (browser)", cmdAdd},
 		{"refresh", "[<account>|--all]", "refresh tokens now", cmdRefresh},
 		{"limits", "[<account>|--all] [--json]", "fetch and show 5-hour / weekly limits", cmdLimits},
-		{"proxy", "[--listen ADDR] | key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
+		{"proxy", "[--listen ADDR] | quiver proxy key [--regenerate]", "run the rotating proxy in the foreground / print its key", cmdProxy},
 		{"export", "opencode [--hand-over] <account> [-o FILE]", "print or save an account as OpenCode's auth.json (live credentials)", cmdExport},
 		{"backup", "FILE", "write every account and its tokens to one encrypted file (passphrase: at least 8 characters)", cmdBackup},
 		{"restore", "FILE", "merge the accounts of an encrypted backup (never duplicates)", cmdRestore},
@@ -91,8 +94,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 	r := &runner{env: env}
 	err := r.dispatch(ctx, args)
 	var ue usageError
+	var help helpText
 	switch {
 	case err == nil:
+		return ExitOK
+	case errors.As(err, &help):
+		fmt.Fprint(env.Stdout, help.text)
 		return ExitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(env.Stderr, "quiver: %s\n", ue.msg)
@@ -127,6 +134,9 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 	fs.SetOutput(io.Discard)
 	headless := fs.Bool("headless", false, "run the watcher, refresher and proxy without a tray")
 	verbose := fs.Bool("v", false, "also log to stderr")
+	version := fs.Bool("version", false, "print version, commit and build date")
+	// Quiver's own flags come before the command; the command parses the
+	// rest (its flags may then come anywhere).
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			r.usage(r.env.Stdout)
@@ -135,6 +145,12 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		return usagef("%v", err)
 	}
 	rest := fs.Args()
+	if *version {
+		if *headless || len(rest) > 0 {
+			return usagef("--version takes no command")
+		}
+		return cmdVersion(ctx, r, nil)
+	}
 	if *headless {
 		if len(rest) > 0 {
 			return usagef("--headless takes no command")
@@ -155,9 +171,22 @@ func (r *runner) dispatch(ctx context.Context, args []string) error {
 		}
 		return r.env.Window(ctx, a, r.log)
 	}
-	if name == "help" || name == "-h" || name == "--help" {
-		r.usage(r.env.Stdout)
-		return nil
+	if name == "help" {
+		switch len(rest) {
+		case 1:
+			r.usage(r.env.Stdout)
+			return nil
+		case 2:
+			for _, c := range commands() {
+				if c.name == rest[1] {
+					// Every command parses its flags first: --help
+					// returns its help before it does anything.
+					return c.run(ctx, r, []string{"--help"})
+				}
+			}
+			return usagef("no command %q (quiver help lists them)", rest[1])
+		}
+		return usagef("usage: quiver help [command]")
 	}
 	for _, c := range commands() {
 		if c.name == name {
@@ -179,6 +208,8 @@ func (r *runner) usage(w io.Writer) {
 		fmt.Fprintf(tw, "  quiver %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\nA command's flags go before or after its arguments (-- ends them); `quiver help <command>`")
+	fmt.Fprintln(w, "or `quiver <command> --help` describes one. `quiver --version` prints the version.")
 	fmt.Fprintln(w, "\n<account> is an alias, an email or an id (a unique prefix of it is enough).")
 	fmt.Fprintln(w, "Environment: CODEX_HOME, XDG_CONFIG_HOME, QUIVER_CONFIG_DIR, QUIVER_SECRETS=keyring|file,")
 	fmt.Fprintln(w, "  QUIVER_PASSPHRASE, QUIVER_BACKUP_PASSPHRASE, QUIVER_CHATGPT_BASE_URL, QUIVER_AUTH_ISSUER.")
@@ -224,42 +255,6 @@ func (r *runner) paths() (app.Paths, error) {
 	return app.DefaultPaths()
 }
 
-// runGUI starts the tray app, or, when one already runs for this user,
-// asks it to show its window and returns.
-func (r *runner) runGUI(ctx context.Context, verbose, showWindow bool) error {
-	if r.env.GUI == nil {
-		return usagef("this build has no tray; use --headless or a command")
-	}
-	paths, err := r.paths()
-	if err != nil {
-		return err
-	}
-	primary, err := instance.Claim(paths.ConfigDir)
-	if errors.Is(err, instance.ErrRunning) {
-		if err := instance.Send(paths.ConfigDir, instance.CmdShow); err != nil {
-			return err
-		}
-		fmt.Fprintln(r.env.Stdout, "Quiver is already running: its window is open.")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	a, err := r.open(ctx, verbose)
-	if err != nil {
-		return err
-	}
-	if showWindow || len(a.Store().Snapshot().Accounts) == 0 || !a.Settings().AutostartAsked {
-		// Asked for, or a first run: the window explains how to add an
-		// account and asks once about starting at login.
-		a.RequestWindow()
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go primary.Serve(ctx, func(string) { a.RequestWindow() })
-	return r.env.GUI(ctx, a, r.log)
-}
-
 func cmdOpen(ctx context.Context, r *runner, args []string) error {
 	if _, err := parse(newFlags("open"), args, 0, 0, ""); err != nil {
 		return err
@@ -268,32 +263,4 @@ func cmdOpen(ctx context.Context, r *runner, args []string) error {
 		return err
 	}
 	return r.runGUI(ctx, false, true)
-}
-
-func (r *runner) runHeadless(ctx context.Context, toStderr bool) error {
-	paths, err := r.paths()
-	if err != nil {
-		return err
-	}
-	primary, err := instance.Claim(paths.ConfigDir)
-	if errors.Is(err, instance.ErrRunning) {
-		return errors.New("Quiver is already running for this user (tray or --headless); stop it first")
-	}
-	if err != nil {
-		return err
-	}
-	a, err := r.open(ctx, toStderr)
-	if err != nil {
-		return err
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go primary.Serve(sctx, func(string) {}) // no window to show
-	r.log.Info("quiver running headless", "version", r.env.Build.Version, "auth_json", a.Paths().AuthFile())
-	err = a.Run(ctx)
-	r.log.Info("quiver stopped")
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
 }

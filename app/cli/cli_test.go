@@ -54,7 +54,6 @@ var (
 
 func TestCommands(t *testing.T) {
 	e := newCLIEnv(t)
-	e.login(alice)
 	steps := []struct {
 		name     string
 		stdin    string
@@ -63,9 +62,9 @@ func TestCommands(t *testing.T) {
 		code     int
 		out, err string // substrings expected
 	}{
-		{name: "empty list", args: []string{"list"}, out: "No accounts yet"},
-		{name: "import default", args: []string{"import"}, out: `Imported alice@example.com (pro,`},
-		{name: "import again", args: []string{"import"}, out: "already known"},
+		{name: "empty list", args: []string{"list"}, out: "No accounts yet. Add one with `quiver add`"},
+		{name: "list imports the Codex login", setup: func() { e.login(alice) }, args: []string{"list"}, out: "Imported the Codex CLI's login (alice@example.com)"},
+		{name: "import default", args: []string{"import"}, out: "already known"},
 		{name: "import bob", setup: func() { e.login(bob) }, args: []string{"import"}, out: `as "bob"`},
 		{name: "list marks active", args: []string{"list"}, out: "*  bob"},
 		{name: "switch", args: []string{"switch", "alice"}, out: "Switched to alice"},

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -12,24 +11,6 @@ import (
 	"github.com/quiver-app/quiver/app"
 	"github.com/quiver-app/quiver/app/account"
 )
-
-// newFlags makes a flag set for a subcommand whose errors are usage errors.
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int, usage string) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
-		return nil, usagef("%s: %v (usage: quiver %s %s)", fs.Name(), err, fs.Name(), usage)
-	}
-	rest := fs.Args()
-	if len(rest) < minArgs || (maxArgs >= 0 && len(rest) > maxArgs) {
-		return nil, usagef("usage: quiver %s %s", fs.Name(), usage)
-	}
-	return rest, nil
-}
 
 // accountJSON is an account as `list --json` prints it.
 type accountJSON struct {
@@ -74,6 +55,7 @@ func cmdList(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.importCodexLogin(ctx, a, *asJSON)
 	snap := a.Store().Snapshot()
 	now := time.Now()
 	if *asJSON {
@@ -83,9 +65,28 @@ func cmdList(ctx context.Context, r *runner, args []string) error {
 	return nil
 }
 
+// importCodexLogin takes in the Codex CLI's current login, as the tray app
+// and --headless do when they start, so that the first `quiver list` or
+// `quiver status` shows it even when no Quiver runs. A new account is
+// announced (on stderr under --json); an auth.json that is not a usable
+// login is left to `quiver status` to report.
+func (r *runner) importCodexLogin(ctx context.Context, a *app.App, quiet bool) {
+	res, err := a.ImportCodexLogin(ctx)
+	if err != nil || !res.Created {
+		return
+	}
+	w := r.env.Stdout
+	if quiet {
+		w = r.env.Stderr
+	}
+	fmt.Fprintf(w, "Imported the Codex CLI's login (%s) from %s as %q.\n"+
+		"Add more accounts with `quiver add`: Quiver's own sign-in, which `codex login` and `codex logout` cannot revoke.\n\n",
+		res.Account.Email, a.Paths().AuthFile(), res.Account.Alias)
+}
+
 func printAccounts(w io.Writer, snap account.Snapshot, warn float64, now time.Time) {
 	if len(snap.Accounts) == 0 {
-		fmt.Fprintln(w, "No accounts yet. Sign in with `codex login` (Quiver imports it) or `quiver import PATH`.")
+		fmt.Fprintln(w, "No accounts yet. Add one with `quiver add` (signs in through the browser), or `codex login` (Quiver imports it).")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -165,6 +166,7 @@ func cmdStatus(ctx context.Context, r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.importCodexLogin(ctx, a, *asJSON)
 	snap := a.Store().Snapshot()
 	p := a.Paths()
 	now := time.Now()

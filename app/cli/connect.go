@@ -11,14 +11,11 @@ import (
 func cmdConnect(ctx context.Context, r *runner, args []string) error {
 	fs := newFlags("connect")
 	undo := fs.Bool("undo", false, "remove Quiver's entry again")
-	// Allow the flag after the client name too: `quiver connect codex --undo`.
-	var client string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		client, args = args[0], args[1:]
-	}
-	if _, err := parse(fs, args, 0, 0, "codex|opencode [--undo]"); err != nil {
+	rest, err := parse(fs, args, 1, 1, "codex|opencode [--undo]")
+	if err != nil {
 		return err
 	}
+	client := rest[0]
 	if client != app.ClientCodex && client != app.ClientOpenCode {
 		return usagef("usage: quiver connect codex|opencode [--undo]")
 	}

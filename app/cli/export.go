@@ -9,27 +9,17 @@ const exportUsage = "opencode [--hand-over] <account> [-o FILE]"
 
 // cmdExport prints (or saves) one account as OpenCode's stock auth.json.
 func cmdExport(ctx context.Context, r *runner, args []string) error {
-	if len(args) == 0 || args[0] != "opencode" {
-		return usagef("usage: quiver export %s", exportUsage)
-	}
 	fs := newFlags("export")
-	out := fs.String("o", "", "save into this OpenCode auth.json (0600; other providers kept) instead of printing")
+	out := fs.String("o", "", "save into `FILE`, an OpenCode auth.json (0600; other providers kept), instead of printing")
 	handOver := fs.Bool("hand-over", false, "hand the account over: Quiver stops refreshing and rotating it")
-	// Flags may come before or after the account.
-	var rest []string
-	for args = args[1:]; ; {
-		if err := fs.Parse(args); err != nil {
-			return usagef("export: %v (usage: quiver export %s)", err, exportUsage)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
+	rest, err := parse(fs, args, 2, 2, exportUsage)
+	if err != nil {
+		return err
 	}
-	if len(rest) != 1 {
+	if rest[0] != "opencode" {
 		return usagef("usage: quiver export %s", exportUsage)
 	}
+	rest = rest[1:]
 	a, err := r.open(ctx, false)
 	if err != nil {
 		return err

@@ -10,69 +10,83 @@ import (
 	"github.com/quiver-app/quiver/app/account"
 )
 
+const proxyUsage = "[--listen ADDR] | quiver proxy key [--regenerate]"
+
 func cmdProxy(ctx context.Context, r *runner, args []string) error {
-	if len(args) > 0 && args[0] == "key" {
-		return cmdProxyKey(ctx, r, args[1:])
-	}
 	fs := newFlags("proxy")
-	listen := fs.String("listen", "", "address to listen on (default: the setting, 127.0.0.1:8799)")
-	if _, err := parse(fs, args, 0, 0, "[--listen 127.0.0.1:PORT] | quiver proxy key"); err != nil {
-		return err
-	}
-	a, err := r.open(ctx, true)
+	listen := fs.String("listen", "", "`ADDR` (host:port) to listen on (default: the setting, 127.0.0.1:8799)")
+	regen := fs.Bool("regenerate", false, "with key: replace the key and update the clients Quiver connected")
+	rest, err := parse(fs, args, 0, 1, proxyUsage)
 	if err != nil {
 		return err
 	}
-	srv, _, err := a.NewProxy(ctx, *listen)
-	if err != nil {
-		return err
+	switch {
+	case len(rest) == 1 && rest[0] == "key" && *listen == "":
+		return runProxyKey(ctx, r, *regen)
+	case len(rest) == 0 && !*regen:
+		return runProxy(ctx, r, *listen)
 	}
-	addr := *listen
-	if addr == "" {
-		addr = a.Settings().ProxyListen
-	}
-	fmt.Fprintf(r.env.Stderr, "Quiver proxy on http://%s (Codex CLI: /backend-api/codex, OpenAI-compatible: /v1). Ctrl-C stops it.\n", addr)
-	if err := srv.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
-		return err
-	}
-	return nil
+	return usagef("usage: quiver proxy %s", proxyUsage)
 }
 
-func cmdProxyKey(ctx context.Context, r *runner, args []string) error {
-	fs := newFlags("proxy key")
-	regen := fs.Bool("regenerate", false, "replace the key (clients need the new one)")
-	if _, err := parse(fs, args, 0, 0, "[--regenerate]"); err != nil {
-		return err
-	}
+func runProxyKey(ctx context.Context, r *runner, regen bool) error {
 	a, err := r.open(ctx, false)
 	if err != nil {
 		return err
 	}
-	get := a.ProxyKey
-	if *regen {
-		get = a.RegenerateProxyKey
+	if !regen {
+		key, err := a.ProxyKey(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(r.env.Stdout, key)
+		return nil
 	}
-	key, err := get(ctx)
-	if err != nil {
+	rot, err := a.RotateProxyKey(ctx)
+	if rot.Key == "" {
 		return err
 	}
-	fmt.Fprintln(r.env.Stdout, key)
+	// The key alone on stdout (scripts take it from there); what changed
+	// on stderr.
+	fmt.Fprintln(r.env.Stdout, rot.Key)
+	if err != nil {
+		return fmt.Errorf("the key changed, but %w", err)
+	}
+	fmt.Fprintln(r.env.Stderr, "quiver: running Quiver proxies switch to the new key; the old one is refused.")
+	failed := 0
+	for _, c := range rot.Clients {
+		switch {
+		case c.Err != nil:
+			failed++
+			fmt.Fprintf(r.env.Stderr, "quiver: %s still has the old key: %s (run `quiver connect %s` once fixed)\n", c.Client, oneLine(c.Err.Error()), c.Client)
+		case c.Result.Changed:
+			fmt.Fprintf(r.env.Stderr, "quiver: wrote the new key into %s (previous version kept at %s)\n", c.Result.Path, orDash(c.Result.Backup))
+		default:
+			fmt.Fprintf(r.env.Stderr, "quiver: %s already had the new key\n", c.Result.Path)
+		}
+	}
+	if len(rot.Clients) == 0 {
+		fmt.Fprintln(r.env.Stderr, "quiver: no client config is connected to Quiver; give the new key to the clients that use the proxy.")
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d client config(s) still hold the old key", failed)
+	}
 	return nil
 }
 
 func cmdCooldown(ctx context.Context, r *runner, args []string) error {
-	if len(args) == 0 || args[0] != "clear" {
-		return usagef("usage: quiver cooldown clear <account>")
-	}
-	rest, err := parse(newFlags("cooldown clear"), args[1:], 1, 1, "<account>")
+	rest, err := parse(newFlags("cooldown"), args, 2, 2, "clear <account>")
 	if err != nil {
 		return err
+	}
+	if rest[0] != "clear" {
+		return usagef("usage: quiver cooldown clear <account>")
 	}
 	a, err := r.open(ctx, false)
 	if err != nil {
 		return err
 	}
-	acc, err := a.ClearLimit(ctx, rest[0])
+	acc, err := a.ClearLimit(ctx, rest[1])
 	if errors.Is(err, account.ErrNotLimited) {
 		fmt.Fprintf(r.env.Stdout, "%s is not cooling down; nothing to clear (state: %s).\n", acc.Label(), acc.State(time.Now(), a.Settings().WarnPercent))
 		return nil

@@ -36,6 +36,10 @@ func cmdAdd(ctx context.Context, r *runner, args []string) error {
 	if errors.Is(err, context.Canceled) {
 		return errors.New("sign-in stopped")
 	}
+	if errors.Is(err, codex.ErrPortInUse) {
+		return errors.New("signing in: another sign-in is waiting for its browser on port 1455 " +
+			"(a second `quiver add`, or `codex login`): finish or stop it, then try again")
+	}
 	if err != nil {
 		return err
 	}

@@ -13,21 +13,10 @@ const takebackUsage = "[--from FILE] <account>"
 // changes and the user is told to sign in again (`quiver add`).
 func cmdTakeback(ctx context.Context, r *runner, args []string) error {
 	fs := newFlags("takeback")
-	from := fs.String("from", "", "OpenCode's auth.json (default: $XDG_DATA_HOME/opencode/auth.json)")
-	// Flags may come before or after the account.
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return usagef("takeback: %v (usage: quiver takeback %s)", err, takebackUsage)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(rest) != 1 {
-		return usagef("usage: quiver takeback %s", takebackUsage)
+	from := fs.String("from", "", "OpenCode's auth.json `FILE` (default: $XDG_DATA_HOME/opencode/auth.json)")
+	rest, err := parse(fs, args, 1, 1, takebackUsage)
+	if err != nil {
+		return err
 	}
 	a, err := r.open(ctx, false)
 	if err != nil {

@@ -1,12 +1,14 @@
-// Package instance keeps one Quiver tray per user. The first process holds
+// Package instance keeps one Quiver per user doing the background work (the
+// tray app, `quiver --headless` or `quiver proxy`). The first process holds
 // a lock in the config directory and listens on a Unix socket there; a
-// second one finds the lock taken and hands its request ("open" the
-// window) to the first through the socket, then exits.
+// second one finds the lock taken and asks the first through the socket
+// what it is, or hands it a request ("show" the window), then exits.
 package instance
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -21,7 +23,36 @@ import (
 // Commands a second process can send.
 const (
 	CmdShow = "show" // show (or raise) the window
+	CmdInfo = "info" // say what the primary is (Info)
 )
+
+// What a primary can be.
+const (
+	ModeTray     = "tray"     // `quiver`: the tray app, with a window
+	ModeHeadless = "headless" // `quiver --headless`: no tray, no window
+	ModeProxy    = "proxy"    // `quiver proxy`: headless, serving the proxy in a terminal
+)
+
+// Info is what a primary tells a second process about itself, so that
+// the second can say what really runs.
+type Info struct {
+	Mode  string `json:"mode"`            // ModeTray, ModeHeadless or ModeProxy
+	PID   int    `json:"pid"`             // its process id
+	Proxy string `json:"proxy,omitempty"` // host:port its proxy listens on; "" when it serves none
+}
+
+// Describe is a short phrase for the user: "the tray app (pid 42)".
+func (i Info) Describe() string {
+	switch i.Mode {
+	case ModeTray:
+		return fmt.Sprintf("the tray app (pid %d)", i.PID)
+	case ModeHeadless:
+		return fmt.Sprintf("`quiver --headless` (pid %d)", i.PID)
+	case ModeProxy:
+		return fmt.Sprintf("`quiver proxy` (pid %d)", i.PID)
+	}
+	return "another Quiver process"
+}
 
 // ErrRunning means another Quiver tray runs for this user.
 var ErrRunning = errors.New("Quiver is already running")
@@ -80,9 +111,15 @@ func Claim(dir string) (*Primary, error) {
 	return &Primary{lock: lock, ln: ln, path: path}, nil
 }
 
-// Serve hands each command a second process sends to handle, until ctx
-// ends; then it releases the socket and the lock.
-func (p *Primary) Serve(ctx context.Context, handle func(cmd string)) {
+// Handlers answer a second process's commands.
+type Handlers struct {
+	Show func()      // CmdShow; nil: the primary has no window to show
+	Info func() Info // CmdInfo
+}
+
+// Serve answers the commands second processes send, until ctx ends; then
+// it releases the socket and the lock.
+func (p *Primary) Serve(ctx context.Context, h Handlers) {
 	go func() {
 		<-ctx.Done()
 		p.ln.Close()
@@ -95,16 +132,23 @@ func (p *Primary) Serve(ctx context.Context, handle func(cmd string)) {
 		}
 		conn.SetDeadline(time.Now().Add(2 * time.Second))
 		line, _ := bufio.NewReader(conn).ReadString('\n')
-		cmd := strings.TrimSpace(line)
-		if cmd == CmdShow {
+		switch cmd := strings.TrimSpace(line); {
+		case cmd == CmdShow && h.Show != nil:
 			fmt.Fprintln(conn, "ok")
-			handle(cmd)
-		} else {
+			h.Show()
+		case cmd == CmdInfo && h.Info != nil:
+			b, _ := json.Marshal(h.Info())
+			fmt.Fprintf(conn, "ok %s\n", b)
+		default:
 			fmt.Fprintln(conn, "unknown command")
 		}
 		conn.Close()
 	}
 }
+
+// Release gives up being the primary without serving (the process found
+// it has nothing to run).
+func (p *Primary) Release() { p.close() }
 
 func (p *Primary) close() {
 	p.ln.Close()
@@ -114,21 +158,42 @@ func (p *Primary) close() {
 
 // Send asks the primary of dir to run cmd.
 func Send(dir, cmd string) error {
+	_, err := ask(dir, cmd)
+	return err
+}
+
+// Ask asks the primary of dir what it is. A primary too old to say
+// answers with an error.
+func Ask(dir string) (Info, error) {
+	reply, err := ask(dir, CmdInfo)
+	if err != nil {
+		return Info{}, err
+	}
+	var info Info
+	if err := json.Unmarshal([]byte(reply), &info); err != nil {
+		return Info{}, fmt.Errorf("reading the running Quiver's answer: %w", err)
+	}
+	return info, nil
+}
+
+// ask sends cmd and returns what follows the primary's "ok".
+func ask(dir, cmd string) (string, error) {
 	conn, err := net.DialTimeout("unix", socketPath(dir), 2*time.Second)
 	if err != nil {
-		return fmt.Errorf("reaching the running Quiver: %w", err)
+		return "", fmt.Errorf("reaching the running Quiver: %w", err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := fmt.Fprintln(conn, cmd); err != nil {
-		return fmt.Errorf("reaching the running Quiver: %w", err)
+		return "", fmt.Errorf("reaching the running Quiver: %w", err)
 	}
 	reply, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil {
-		return fmt.Errorf("reaching the running Quiver: %w", err)
+		return "", fmt.Errorf("reaching the running Quiver: %w", err)
 	}
-	if r := strings.TrimSpace(reply); r != "ok" {
-		return fmt.Errorf("the running Quiver answered %q", r)
+	reply = strings.TrimSpace(reply)
+	if reply != "ok" && !strings.HasPrefix(reply, "ok ") {
+		return "", fmt.Errorf("the running Quiver answered %q", reply)
 	}
-	return nil
+	return strings.TrimPrefix(reply, "ok "), nil
 }

@@ -18,7 +18,11 @@ func TestSecondInstanceHandsOver(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	got := make(chan string, 1)
 	done := make(chan struct{})
-	go func() { p.Serve(ctx, func(cmd string) { got <- cmd }); close(done) }()
+	info := Info{Mode: ModeHeadless, PID: 42, Proxy: "127.0.0.1:8799"}
+	go func() {
+		p.Serve(ctx, Handlers{Show: func() { got <- CmdShow }, Info: func() Info { return info }})
+		close(done)
+	}()
 
 	if _, err := Claim(dir); !errors.Is(err, ErrRunning) {
 		t.Fatalf("second Claim: %v, want ErrRunning", err)
@@ -33,6 +37,9 @@ func TestSecondInstanceHandsOver(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("primary never got the command")
+	}
+	if got, err := Ask(dir); err != nil || got != info {
+		t.Fatalf("Ask = %+v, %v; want %+v", got, err, info)
 	}
 	if err := Send(dir, "bogus"); err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Fatalf("unknown command: %v", err)
@@ -56,4 +63,24 @@ func TestLongConfigDirUsesShortSocket(t *testing.T) {
 	if p := socketPath(long); len(p) >= 100 {
 		t.Fatalf("socket path %q is too long for a Unix socket", p)
 	}
+}
+
+func TestPrimaryWithoutWindowRefusesShow(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p, err := Claim(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Serve(ctx, Handlers{}); close(done) }()
+	if err := Send(dir, CmdShow); err == nil {
+		t.Fatal("a primary with no window accepted show")
+	}
+	if _, err := Ask(dir); err == nil {
+		t.Fatal("a primary that cannot say what it is answered info")
+	}
+	cancel()
+	<-done
 }
