@@ -42,13 +42,7 @@ var cannotRunHeadless = map[string]string{
 // bugs fixed on another branch, keyed by the command and which of its
 // occurrences (1 = the first). The integrator empties this list after
 // merging; do not add a line here for any other reason.
-var pendingOtherBranch = map[string]map[int]string{
-	// `quiver list` at first run does not import the Codex login yet, so
-	// the first `quiver switch work` finds no account (issue 12.5, branch cli).
-	"quiver switch work": {1: "cli: list/status import an existing Codex login at first run (issue 12.5)"},
-	// Flags after the alias are refused (issue 12.7, branch cli).
-	"quiver add work --activate": {1: "cli: flags may follow arguments (issue 12.7)"},
-}
+var pendingOtherBranch = map[string]map[int]string{}
 
 // services are the README lines that run until stopped: the test waits
 // until the proxy answers, then presses Ctrl-C and wants exit 0.
