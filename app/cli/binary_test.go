@@ -153,8 +153,8 @@ func (w *world) runEnv(extra []string, args ...string) outcome {
 	cmd.Dir = w.home
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	inOwnProcessGroup(cmd)
+	cmd.Cancel = func() error { return signalGroup(cmd, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	o := outcome{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
@@ -203,7 +203,7 @@ func (w *world) start(extra []string, args ...string) *process {
 	p.cmd.Env = w.env(extra...)
 	p.cmd.Dir = w.home
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inOwnProcessGroup(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
@@ -219,11 +219,11 @@ func (w *world) start(extra []string, args ...string) *process {
 // stop ends the process: SIGTERM, and SIGKILL if it is still there after
 // a while.
 func (p *process) stop() {
-	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	signalGroup(p.cmd, syscall.SIGTERM)
 	select {
 	case <-p.exited:
 	case <-time.After(10 * time.Second):
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		signalGroup(p.cmd, syscall.SIGKILL)
 		<-p.exited
 	}
 	if p.t.Failed() {

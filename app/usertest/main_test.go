@@ -227,8 +227,8 @@ func (s *sandbox) shellInput(line, stdin string) result {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	inOwnProcessGroup(cmd)
+	cmd.Cancel = func() error { return signalGroup(cmd, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -293,7 +293,7 @@ func (s *sandbox) service(line string) result {
 	cmd.Dir, cmd.Env = s.home, s.env
 	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inOwnProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
@@ -329,17 +329,17 @@ func (s *sandbox) service(line string) result {
 			}
 		}
 		if time.Now().After(deadline) {
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			signalGroup(cmd, syscall.SIGKILL)
 			s.t.Fatalf("%s: no proxy on %s within %v\n%v", line, s.listen, serviceWait, finish(<-exited))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	syscall.Kill(cmd.Process.Pid, syscall.SIGINT)
+	cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case err := <-exited:
 		return finish(err)
 	case <-time.After(serviceWait):
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		signalGroup(cmd, syscall.SIGKILL)
 		s.t.Fatalf("%s did not stop on Ctrl-C\n%v", line, finish(<-exited))
 	}
 	return r
