@@ -316,3 +316,21 @@ func TestModelMapChangesWithoutRestart(t *testing.T) {
 		t.Errorf("passthrough model = %v", m)
 	}
 }
+
+func TestModelEffortSuffixNeverSplitsAKnownName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 1)
+	e.backend.SetModels([]codextest.BackendModel{
+		{Slug: "gpt-x", Efforts: []string{"high", "low"}},
+		{Slug: "gpt-x-high", Efforts: []string{"medium"}},
+	})
+	for _, route := range v1Routes {
+		if m, ef := e.upstreamModel(route, v1Body(route, "gpt-x-high", "")); m != "gpt-x-high" || ef != "" {
+			t.Errorf("%s: backend got %q effort %q, want the listed gpt-x-high as it is", route, m, ef)
+		}
+		if m, ef := e.upstreamModel(route, v1Body(route, "gpt-x-low", "")); m != "gpt-x" || ef != "low" {
+			t.Errorf("%s: backend got %q effort %q, want gpt-x low", route, m, ef)
+		}
+	}
+	checkIDs(t, e.modelIDs(), []string{"gpt-x", "gpt-x-high", "gpt-x-low", "gpt-x-high-medium"}, nil)
+}
