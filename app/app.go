@@ -367,7 +367,7 @@ func (a *App) applySettings(s Settings) {
 	old := a.settings
 	a.settings = s
 	a.mu.Unlock()
-	if old == s {
+	if settingsEqual(old, s) {
 		return
 	}
 	go a.publish()

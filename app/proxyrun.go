@@ -136,7 +136,7 @@ func (a *App) NewProxy(ctx context.Context, listen string) (*proxy.Server, *Pool
 	pool.OnRotate = a.rotated
 	srv, err := proxy.New(proxy.Config{
 		Listen: listen, Key: key, Upstream: a.ChatGPTBaseURL(), Picker: pool, Logger: a.log,
-		Blocked: blockedRefusal,
+		Blocked: blockedRefusal, ModelMap: a.modelMap,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("setting up the proxy: %w", err)

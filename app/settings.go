@@ -44,6 +44,9 @@ type Settings struct {
 	// Upstream URLs; empty means the default (or the environment override).
 	ChatGPTBaseURL string `json:"chatgpt_base_url,omitempty"`
 	AuthIssuer     string `json:"auth_issuer,omitempty"`
+	// ModelMap routes a model name a client asks the proxy for to another
+	// (settings_models.go). Replace it whole, never edit it in place.
+	ModelMap map[string]string `json:"model_map,omitempty"`
 }
 
 // DefaultSettings are what a first run starts with.
@@ -66,6 +69,9 @@ func (s Settings) Validate() error {
 	}
 	if s.WarnPercent <= 0 || s.WarnPercent >= 100 {
 		return fmt.Errorf("warn threshold %v%% must be between 1 and 99", s.WarnPercent)
+	}
+	if err := ValidateModelMap(s.ModelMap); err != nil {
+		return err
 	}
 	return s.validateUpstreams()
 }

@@ -247,6 +247,11 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
 	}
+	var effort string
+	rr.Model, effort = s.resolveModel(r.Context(), "chat", cr.Model)
+	if effort != "" && cr.ReasoningEffort == "" { // the request's own effort wins over the name's
+		rr.Reasoning = &reasoning{Effort: effort, Summary: "auto"}
+	}
 	out, err := json.Marshal(rr)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "encoding the translated request failed")

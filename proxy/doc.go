@@ -10,9 +10,47 @@
 //	/backend-api/codex/*    passthrough for the Codex CLI (its headers kept, account swapped in)
 //	POST /v1/responses      OpenAI Responses, with the backend's required fields filled in
 //	POST /v1/chat/completions  translated to Responses and back (streaming and not)
-//	GET  /v1/models         a static list of Codex models
+//	GET  /v1/models         the models the backend serves these accounts, with effort suffixes
 //	GET  /healthz           no key needed, nothing secret
 //	GET  /quiver/status     counters and per-account leases and cooldowns (JSON)
+//
+// # Model names
+//
+// An OpenAI-compatible client (OpenCode, Cline, Aider…) picks a model by
+// name only, so on /v1/responses and /v1/chat/completions the name may
+// carry a reasoning effort as a suffix: gpt-5.1-codex-high goes upstream
+// as model gpt-5.1-codex with reasoning.effort "high". The suffixes are
+// -minimal, -low, -medium, -high and -xhigh. One is split off when the
+// rest of the name is a model the backend's list says supports that
+// effort, or, while the list cannot be had, whenever it is one of those
+// five; a name the list knows as it is is never split, and anything else
+// goes upstream unchanged (the backend then says what is wrong with it).
+// An effort the request sets itself (reasoning.effort, reasoning_effort)
+// wins over the suffix; the rest of the client's reasoning object is kept.
+// Only names with such a suffix need the list, so other requests never
+// wait for it.
+//
+// GET /v1/models lists each model of the backend's list (GET
+// {upstream}/codex/models?client_version=…, asked with one of the pool's
+// accounts, like the Codex CLI does) that is not hidden, each followed by
+// its effort-suffixed names. The list is fetched the first time it is
+// needed, kept for Config.ModelsTTL (1 hour) and then refreshed in the
+// background: after the first success no request waits for it. An answer
+// that fails or cannot be read (unknown fields are ignored, unreadable
+// entries skipped) keeps the last good list, or the built-in one
+// (BuiltinModels) when there is none, is logged once per reason, and is
+// not retried for 5 minutes.
+//
+// Config.ModelMap (the model_map setting) routes one model name to
+// another, for clients whose list lags behind (gpt-5.2-codex →
+// gpt-5.3-codex). It applies before the suffix split, once (no chains),
+// and also to the rest of a suffixed name (gpt-5.2-codex-high →
+// gpt-5.3-codex, effort high); a target may carry a suffix itself. It is
+// read per request, so a changed map applies without a restart, and each
+// mapping is logged ("model map: gpt-5.2-codex → gpt-5.3-codex") at most
+// once a minute. The passthrough route (/backend-api/codex/*) keeps the
+// Codex CLI's names as they are. Chat answers name the model as the
+// client wrote it.
 //
 // # Security
 //

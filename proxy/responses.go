@@ -23,14 +23,23 @@ var unsupportedParams = []string{"max_output_tokens", "max_completion_tokens", "
 // errBadRequest marks a client request the proxy cannot translate.
 var errBadRequest = errors.New("invalid request")
 
+// modelResolver turns a client's model name into the upstream model and
+// the effort its name carried (Server.resolveModel).
+type modelResolver func(name string) (model, effort string)
+
 // normalizeResponses fills what the backend requires into an OpenAI
 // Responses request: instructions present, input a list, store false,
-// stream true, encrypted reasoning included. Other fields pass unchanged.
-// It returns whether the client asked for a stream.
-func normalizeResponses(body []byte) (out []byte, stream bool, cacheKey string, err error) {
+// stream true, encrypted reasoning included; the model name goes through
+// resolve, and an effort it carried becomes reasoning.effort unless the
+// request sets one. Other fields pass unchanged. It returns whether the
+// client asked for a stream.
+func normalizeResponses(body []byte, resolve modelResolver) (out []byte, stream bool, cacheKey string, err error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {
 		return nil, false, "", fmt.Errorf("%w: the body is not a JSON object", errBadRequest)
+	}
+	if err := resolveResponsesModel(m, resolve); err != nil {
+		return nil, false, "", err
 	}
 	if raw, ok := m["stream"]; ok && json.Unmarshal(raw, &stream) != nil {
 		return nil, false, "", fmt.Errorf("%w: stream must be a boolean", errBadRequest)
@@ -65,6 +74,40 @@ func normalizeResponses(body []byte) (out []byte, stream bool, cacheKey string, 
 	}
 	out, err = json.Marshal(m)
 	return out, stream, cacheKey, err
+}
+
+// resolveResponsesModel applies resolve to a Responses request's model.
+func resolveResponsesModel(m map[string]json.RawMessage, resolve modelResolver) error {
+	raw, ok := m["model"]
+	if !ok || resolve == nil {
+		return nil
+	}
+	var name string
+	if json.Unmarshal(raw, &name) != nil {
+		return fmt.Errorf("%w: model must be a string", errBadRequest)
+	}
+	model, effort := resolve(name)
+	if model != name {
+		m["model"] = mustJSON(model)
+	}
+	if effort == "" {
+		return nil
+	}
+	var r map[string]json.RawMessage
+	if raw, ok := m["reasoning"]; ok && string(raw) != "null" && json.Unmarshal(raw, &r) != nil {
+		return fmt.Errorf("%w: reasoning must be an object", errBadRequest)
+	}
+	if r == nil {
+		r = map[string]json.RawMessage{}
+	}
+	var set string
+	json.Unmarshal(r["effort"], &set)
+	if set != "" {
+		return nil // the request's own effort wins over the name's
+	}
+	r["effort"] = mustJSON(effort)
+	m["reasoning"] = mustJSON(r)
+	return nil
 }
 
 // normalizeInput makes input a list: a bare string becomes one user message.
@@ -104,7 +147,8 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out, stream, cacheKey, err := normalizeResponses(body)
+	resolve := func(name string) (string, string) { return s.resolveModel(r.Context(), "responses", name) }
+	out, stream, cacheKey, err := normalizeResponses(body, resolve)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return

@@ -91,28 +91,3 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		Accounts: s.stats.snapshot(s.cfg.Picker),
 	})
 }
-
-// DefaultModels returns the Codex models /v1/models lists by default.
-func DefaultModels() []string {
-	return []string{
-		"gpt-5.1-codex-max", "gpt-5.1-codex", "gpt-5.1-codex-mini", "gpt-5.1",
-		"gpt-5-codex", "gpt-5-codex-mini", "gpt-5",
-	}
-}
-
-func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
-	type model struct {
-		ID      string `json:"id"`
-		Object  string `json:"object"`
-		Created int64  `json:"created"`
-		OwnedBy string `json:"owned_by"`
-	}
-	list := struct {
-		Object string  `json:"object"`
-		Data   []model `json:"data"`
-	}{Object: "list", Data: []model{}}
-	for _, id := range s.cfg.Models {
-		list.Data = append(list.Data, model{ID: id, Object: "model", Created: s.started.Unix(), OwnedBy: "openai"})
-	}
-	writeJSON(w, http.StatusOK, list)
-}

@@ -56,7 +56,7 @@ type Config struct {
 	Logger    *slog.Logger      // nil discards
 	MaxBody   int64             // largest request body; DefaultMaxBody when 0
 	Transport http.RoundTripper // upstream transport; a tuned http.Transport when nil
-	Models    []string          // served by /v1/models; DefaultModels when empty
+	Models    []Model           // served by /v1/models while the backend's list cannot be had; BuiltinModels when empty
 	Holdback  Holdback          // zero fields take the defaults
 
 	// Blocked judges a 401/403 answer (status, headers, at most 1 MiB of
@@ -75,6 +75,16 @@ type Config struct {
 	// client fails over like any other error; after that, the client's
 	// stream ends with an error event.
 	UpstreamIdle time.Duration
+	// ModelMap returns the user's model map (a client's model name → the
+	// model sent upstream). It is called for each /v1 request, so a changed
+	// map applies without a restart; nil means no map.
+	ModelMap func() map[string]string
+	// ModelsTTL is how long the backend's model list is used before it is
+	// fetched again in the background; DefaultModelsTTL when 0.
+	ModelsTTL time.Duration
+	// ClientVersion is the client_version the backend's models endpoint is
+	// asked with; DefaultClientVersion when empty.
+	ClientVersion string
 	// BlockedBackoff is how long a Blocked account rests when the answer
 	// carries no Retry-After; DefaultBlockedBackoff when 0.
 	BlockedBackoff time.Duration
@@ -104,6 +114,8 @@ type Server struct {
 	stats     *stats
 	handler   http.Handler
 	started   time.Time
+	catalog   *modelCatalog // the backend's model list, cached
+	mapNotes  modelMapNotes // when each model mapping was last logged
 
 	mu   sync.Mutex // guards addr
 	addr string
@@ -137,7 +149,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	if len(cfg.Models) == 0 {
-		cfg.Models = DefaultModels()
+		cfg.Models = BuiltinModels()
+	}
+	if cfg.ModelsTTL <= 0 {
+		cfg.ModelsTTL = DefaultModelsTTL
+	}
+	if cfg.ClientVersion == "" {
+		cfg.ClientVersion = DefaultClientVersion
 	}
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = DefaultBodyTimeout
@@ -173,6 +191,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.transport == nil {
 		s.transport = NewTransport()
+	}
+	s.catalog = &modelCatalog{
+		fetch: s.fetchModels, builtin: cfg.Models, ttl: cfg.ModelsTTL, retry: modelsRetry,
+		now: time.Now, log: s.log,
 	}
 	s.handler = s.guard(s.routes())
 	return s, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"strconv"
@@ -44,6 +45,7 @@ type settingsView struct {
 	autostart     *widget.Check
 	chatgptURL    *widget.Entry
 	issuerURL     *widget.Entry
+	modelMap      *widget.Entry
 	root          fyne.CanvasObject
 }
 
@@ -102,6 +104,13 @@ func newSettingsView(u *ui) *settingsView {
 	s.chatgptURL.OnSubmitted = func(string) { s.applyUpstreams() }
 	s.issuerURL.OnSubmitted = func(string) { s.applyUpstreams() }
 
+	s.modelMap = widget.NewMultiLineEntry()
+	s.modelMap.SetPlaceHolder("gpt-5.2-codex = gpt-5.3-codex")
+	s.modelMap.SetMinRowsVisible(3)
+	modelMapHelp := widget.NewLabel("One mapping a line: a model name a client asks for = the model the proxy sends. " +
+		"Names may carry an effort suffix (gpt-5.3-codex-high); the proxy log says when a mapping applies.")
+	modelMapHelp.Wrapping = fyne.TextWrapWord
+
 	connectCodex := widget.NewButtonWithIcon("Connect Codex CLI", theme.LoginIcon(), s.connectCodex)
 	connectOpenCode := widget.NewButtonWithIcon("Connect OpenCode", theme.LoginIcon(), s.connectOpenCode)
 	backupBtn := widget.NewButtonWithIcon("Back up all accounts…", theme.UploadIcon(), u.showBackup)
@@ -123,6 +132,8 @@ func newSettingsView(u *ui) *settingsView {
 		widget.NewFormItem("", s.proxyState),
 		widget.NewFormItem("Proxy key", container.NewBorder(nil, nil, nil, container.NewHBox(s.showKey, copyKey, regen), s.key)),
 		widget.NewFormItem("Clients", container.NewHBox(connectCodex, connectOpenCode)),
+		widget.NewFormItem("Model map", container.NewBorder(nil, nil, nil, widget.NewButton("Apply", s.applyModelMap), s.modelMap)),
+		widget.NewFormItem("", modelMapHelp),
 	)
 	upstream := widget.NewForm(
 		widget.NewFormItem("ChatGPT backend", s.chatgptURL),
@@ -175,6 +186,9 @@ func (s *settingsView) show(st app.State) {
 	}
 	if !s.focused(s.issuerURL) && s.issuerURL.Text != set.AuthIssuer {
 		s.issuerURL.SetText(set.AuthIssuer)
+	}
+	if text := app.FormatModelMap(set.ModelMap); !s.focused(s.modelMap) && s.modelMap.Text != text {
+		s.modelMap.SetText(text)
 	}
 	s.proxyState.SetText(ProxyText(st.Proxy, set.ProxyEnabled))
 }
@@ -240,6 +254,23 @@ func (s *settingsView) applyUpstreams() {
 	}
 	s.save("Upstream URLs", func(st *app.Settings) { st.ChatGPTBaseURL, st.AuthIssuer = chatgpt, issuer })
 	s.u.run("Restarting the proxy with the new upstream", func(context.Context) error { return s.restartProxy() }, nil)
+}
+
+// applyModelMap saves the model map typed in the editor; the running
+// proxy uses it from its next request.
+func (s *settingsView) applyModelMap() {
+	m, err := app.ParseModelMap(s.modelMap.Text)
+	if err != nil {
+		s.u.showError("Changing the model map", err)
+		return
+	}
+	if maps.Equal(m, s.u.app.Settings().ModelMap) {
+		return
+	}
+	s.u.run("Saving the model map", func(context.Context) error { return s.u.app.SetModelMap(m) }, func() {
+		s.u.state.Settings = s.u.app.Settings()
+		s.modelMap.SetText(app.FormatModelMap(m))
+	})
 }
 
 // ValidListen accepts a loopback host:port: the proxy never listens on

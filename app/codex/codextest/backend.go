@@ -25,6 +25,8 @@ import (
 //     like the real one). Each answer issues an x-codex-turn-state; a
 //     request carrying another account's turn state gets 400.
 //   - GET /wham/usage (and /codex/usage) answers the usage JSON.
+//   - GET /codex/models?client_version=… answers the model list
+//     (backend_models.go: SetModels, SetModelsAnswer).
 //
 // Every answer carries x-codex-primary-* / x-codex-secondary-* rate-limit
 // headers and x-codex-credits-*. Behaviour is scripted per account (the
@@ -50,6 +52,7 @@ type Backend struct {
 	seq        int
 	canceled   int
 	usageFault usageFaultState // usage_faults.go
+	models     backendModels   // GET /codex/models (backend_models.go)
 }
 
 // BackendRequest is one request the fake received.
@@ -115,10 +118,12 @@ func NewBackend(t testing.TB) *Backend {
 		turns:      map[string]string{},
 		tokenValid: func(string) bool { return true },
 	}
+	b.models.list = DefaultBackendModels()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /codex/responses", b.handleResponses)
 	mux.HandleFunc("GET /wham/usage", b.handleUsage)
 	mux.HandleFunc("GET /codex/usage", b.handleUsage)
+	mux.HandleFunc("GET /codex/models", b.handleModels)
 	b.srv = httptest.NewServer(mux)
 	b.URL = b.srv.URL
 	t.Cleanup(b.Close)
