@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,28 +77,11 @@ func TestNewRefusesACleartextUpstreamInTheEnvironment(t *testing.T) {
 	}
 }
 
-type settingsLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *settingsLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *settingsLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // An editor caught mid-write: the settings watcher reads again until the
 // file parses, never moves it aside, and applies the finished file.
 func TestSettingsWatcherWaitsForAFinishedWrite(t *testing.T) {
 	root := t.TempDir()
-	logs := &settingsLog{}
+	logs := &lockedBuffer{}
 	a, err := New(context.Background(), Options{
 		Paths:   Paths{ConfigDir: filepath.Join(root, "quiver"), CodexHome: filepath.Join(root, "codex")},
 		Secrets: secrettest.NewMemory(),
