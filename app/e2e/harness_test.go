@@ -58,7 +58,11 @@ type harness struct {
 }
 
 // newHarness sets up the fakes and Quiver's accounts and starts the proxy.
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { t.Helper(); return newHarnessWith(t, nil) }
+
+// newHarnessWith is newHarness with beforeProxy run once the accounts are
+// imported and before `quiver proxy` starts (one proxy may run per user).
+func newHarnessWith(t *testing.T, beforeProxy func(*harness)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	h := &harness{
@@ -93,6 +97,9 @@ func newHarness(t *testing.T) *harness {
 	h.key = strings.TrimSpace(h.run("proxy", "key"))
 	if h.key == "" {
 		t.Fatal("quiver proxy key printed nothing")
+	}
+	if beforeProxy != nil {
+		beforeProxy(h)
 	}
 	h.startProxy()
 	return h

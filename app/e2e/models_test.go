@@ -26,17 +26,18 @@ func TestProxyBinaryModelNames(t *testing.T) {
 		t.Skipf("process-level test: set %s=1 and %s to the quiver binary", enableEnv, quiverEnv)
 	}
 	t.Parallel()
-	h := newHarness(t)
-	path := filepath.Join(h.configDir(), "settings.json")
-	s, err := app.LoadSettings(path, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.ModelMap = map[string]string{"gpt-5.2-codex": "gpt-5.3-codex"}
-	if err := app.SaveSettings(path, s); err != nil {
-		t.Fatal(err)
-	}
-	h.startProxy() // a proxy that read the map at start
+	// A proxy that read the map at start.
+	h := newHarnessWith(t, func(h *harness) {
+		path := filepath.Join(h.configDir(), "settings.json")
+		s, err := app.LoadSettings(path, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.ModelMap = map[string]string{"gpt-5.2-codex": "gpt-5.3-codex"}
+		if err := app.SaveSettings(path, s); err != nil {
+			t.Fatal(err)
+		}
+	})
 
 	call := func(method, route, body string) string {
 		t.Helper()
